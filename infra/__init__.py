@@ -1,0 +1,1 @@
+"""Infrastructure: settings, the embedded servers, and the clients built from them."""

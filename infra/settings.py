@@ -1,0 +1,124 @@
+"""One typed settings object, read only at the edges (API app, worker, CLI)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-change-me-0123456789abcdef0123456789abcdef"
+
+
+class EmbeddedPorts(BaseModel):
+    """Loopback ports of the embedded servers started by `cinema up` / `cinema stack`."""
+
+    postgres: int = 55432
+    redis: int = 56379
+    temporal: int = 7233
+    temporal_ui: int = 8233
+    smtp: int = 1025
+    mailbox: int = 8025
+
+
+class OAuthProviderSettings(BaseModel):
+    """An OAuth2 authorization-code provider; disabled while client_id is empty."""
+
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    authorize_url: str = ""
+    token_url: str = ""
+    userinfo_url: str = ""
+    scope: str = ""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CINEMA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    env: str = "development"
+    home: Path = Path(".cinema")
+    # Unset server URLs mean "use the embedded server under `home`".
+    database_url: str | None = None
+    redis_url: str | None = None
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    temporal_ui_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 1025
+    smtp_sender: str = "Cinema <no-reply@cinema.local>"
+    mailbox_url: str | None = None
+    ports: EmbeddedPorts = EmbeddedPorts()
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_base_url: str | None = None
+
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_issuer: str = "cinema"
+    access_token_ttl: timedelta = timedelta(minutes=15)
+    refresh_token_ttl: timedelta = timedelta(days=30)
+    email_token_ttl: timedelta = timedelta(hours=24)
+    reset_token_ttl: timedelta = timedelta(hours=1)
+    login_rate_limit: int = 5
+    login_rate_window: timedelta = timedelta(minutes=15)
+
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+
+    avatar_max_bytes: int = 2 * 1024 * 1024
+    media_dir: Path | None = None
+
+    seat_hold_seconds: int = 900
+
+    google: OAuthProviderSettings = OAuthProviderSettings()
+    facebook: OAuthProviderSettings = OAuthProviderSettings()
+
+    def model_post_init(self, _context: object) -> None:
+        if self.env != "development" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            raise ValueError("CINEMA_JWT_SECRET must be set outside development")
+
+    # Resolved addresses: an explicit URL wins, otherwise the embedded server's loopback address.
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"postgresql+asyncpg://cinema@127.0.0.1:{self.ports.postgres}/cinema"
+
+    @property
+    def resolved_redis_url(self) -> str:
+        return self.redis_url or f"redis://127.0.0.1:{self.ports.redis}/0"
+
+    @property
+    def resolved_temporal_address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.ports.temporal}"
+
+    @property
+    def resolved_temporal_ui_url(self) -> str:
+        return self.temporal_ui_url or f"http://127.0.0.1:{self.ports.temporal_ui}"
+
+    @property
+    def resolved_smtp_host(self) -> str:
+        return self.smtp_host or "127.0.0.1"
+
+    @property
+    def resolved_smtp_port(self) -> int:
+        return self.smtp_port if self.smtp_host else self.ports.smtp
+
+    @property
+    def resolved_mailbox_url(self) -> str:
+        return self.mailbox_url or f"http://127.0.0.1:{self.ports.mailbox}"
+
+    @property
+    def resolved_public_base_url(self) -> str:
+        return self.public_base_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.home / "media"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
