@@ -1,0 +1,60 @@
+"""The FastAPI app factory: `uvicorn api.app:create_app --factory`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.middleware import RequestIdMiddleware
+from api.routes import health
+from infra.db import create_engine, make_sessionmaker
+from infra.mail import Mailer
+from infra.redis import create_redis
+from infra.settings import Settings, get_settings
+from infra.temporal import connect_temporal
+
+API_ROUTERS: list[Any] = []
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    media_dir = settings.resolved_media_dir
+    media_dir.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        engine = create_engine(settings.resolved_database_url)
+        redis = create_redis(settings.resolved_redis_url)
+        # lazy: the API starts (and /health reports "down") while Temporal is not reachable yet.
+        temporal = await connect_temporal(settings.resolved_temporal_address, settings.temporal_namespace,
+                                          lazy=True)
+        yield {
+            "settings": settings,
+            "sessionmaker": make_sessionmaker(engine),
+            "redis": redis,
+            "temporal": temporal,
+            "mailer": Mailer(settings.resolved_smtp_host, settings.resolved_smtp_port, settings.smtp_sender),
+        }
+        await redis.aclose()
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Cinema API",
+        version="0.1.0",
+        description="Cinema-chain backend: catalog, booking sagas on Temporal, payments. "
+        "Errors always look like `{\"error\": {\"code\", \"message\", \"details\"}}`.",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api")
+    app.mount("/media", StaticFiles(directory=media_dir), name="media")
+    return app

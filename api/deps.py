@@ -1,0 +1,108 @@
+"""FastAPI dependencies: clients from the lifespan state, the unit of work, and the auth rules.
+
+Every route declares its rule: a role (`CurrentUser`, `StaffUser`, ..., or `require_role(...)` on the
+router) or `route_class=PublicRoute` for open routes. tests/api/test_route_rules.py walks the OpenAPI
+document and fails for a route that has neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from redis.asyncio import Redis
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from domain.auth.roles import Role
+from domain.auth.tokens import AccessClaims, decode_access_token
+from domain.shared.errors import Forbidden, Unauthorized
+from infra.mail import Mailer
+from infra.settings import Settings
+
+
+def _state(request: Request, name: str) -> Any:
+    return getattr(request.state, name)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return _state(request, "settings")  # type: ignore[no-any-return]
+
+
+def get_redis(request: Request) -> Redis:
+    return _state(request, "redis")  # type: ignore[no-any-return]
+
+
+def get_temporal(request: Request) -> Client:
+    return _state(request, "temporal")  # type: ignore[no-any-return]
+
+
+def get_mailer(request: Request) -> Mailer:
+    return _state(request, "mailer")  # type: ignore[no-any-return]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request is the unit of work: commit after the handler returns, roll back if it raised."""
+    async with request.state.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+RedisDep = Annotated[Redis, Depends(get_redis)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+MailerDep = Annotated[Mailer, Depends(get_mailer)]
+# scope="function": the commit happens before the response is sent, so a 2xx is never sent for a
+# write that then fails to commit.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <accessToken>` from /api/auth/login")
+
+
+def revoked_key(jti: str) -> str:
+    return f"auth:revoked:{jti}"
+
+
+async def authorize(
+    scopes: SecurityScopes,
+    redis: RedisDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> AccessClaims:
+    """Admit a signed-in user whose role is at least every role named in the route's scopes."""
+    if credentials is None:
+        raise Unauthorized("Sign in first: send `Authorization: Bearer <accessToken>`.")
+    claims = decode_access_token(credentials.credentials, secret=settings.jwt_secret.get_secret_value(),
+                                 issuer=settings.jwt_issuer)
+    if await redis.exists(revoked_key(claims.jti)):
+        raise Unauthorized("The access token has been revoked.")
+    for needed in map(Role, scopes.scopes):
+        if not claims.role.at_least(needed):
+            raise Forbidden(f"This needs the {needed.value} role or higher.")
+    return claims
+
+
+def require_role(minimum: Role) -> Any:
+    """The dependency for routes open to `minimum` and higher roles; OpenAPI shows the role as a scope."""
+    return Security(authorize, scopes=[minimum.value])
+
+
+CurrentUser = Annotated[AccessClaims, require_role(Role.CUSTOMER)]
+StaffUser = Annotated[AccessClaims, require_role(Role.STAFF)]
+ManagerUser = Annotated[AccessClaims, require_role(Role.MANAGER)]
+AdminUser = Annotated[AccessClaims, require_role(Role.ADMIN)]
+
+
+class PublicRoute(APIRoute):
+    """Route class for routes open to everyone; marked `x-public` in OpenAPI for the route-rule test."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["openapi_extra"] = {**(kwargs.get("openapi_extra") or {}), "x-public": True}
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,41 @@
+"""Request ids: taken from `X-Request-ID` or made up, echoed back, and put on every log line."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from infra.logging import request_id_var
+
+log = logging.getLogger("cinema.access")
+
+
+class RequestIdMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:64]
+        request_id = incoming if incoming.isprintable() and incoming else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started, status = time.perf_counter(), 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode("latin-1")))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info("%s %s %s %.1fms", scope["method"], scope["path"], status,
+                     (time.perf_counter() - started) * 1000)
+            request_id_var.reset(token)

@@ -1,0 +1,65 @@
+"""`/health`: each dependency's status; 503 when one is down."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from api.deps import PublicRoute
+from workflows.health import HealthWorkflow
+from workflows.queues import TaskQueue
+
+router = APIRouter(tags=["health"], route_class=PublicRoute)
+
+CHECK_TIMEOUT = 2.0
+
+
+async def _check(probe: Awaitable[Any], timeout: float = CHECK_TIMEOUT) -> dict[str, Any]:
+    try:
+        detail = await asyncio.wait_for(probe, timeout)
+    except Exception as exc:  # noqa: BLE001 - any failure means "down", reported with its reason
+        return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"status": "up", **(detail or {})}
+
+
+async def _postgres(request: Request) -> None:
+    async with request.state.sessionmaker() as session:
+        await (await session.connection()).execute(text("SELECT 1"))
+
+
+async def _redis(request: Request) -> None:
+    await request.state.redis.ping()
+
+
+async def _temporal(request: Request) -> None:
+    await request.state.temporal.service_client.check_health()
+
+
+async def _worker(request: Request) -> dict[str, Any]:
+    result = await request.state.temporal.execute_workflow(
+        HealthWorkflow.run, id=f"health-{uuid.uuid4()}", task_queue=TaskQueue.SYSTEM,
+        execution_timeout=timedelta(seconds=5),
+    )
+    return {"answeredBy": result.worker}
+
+
+@router.get("/health", summary="Status of the API and each dependency")
+async def health(request: Request, deep: bool = False) -> JSONResponse:
+    """`?deep=true` also runs a workflow through a worker (API → Temporal → worker → activity)."""
+    checks = {"postgres": _postgres(request), "redis": _redis(request), "temporal": _temporal(request)}
+    if deep:
+        checks["worker"] = _worker(request)
+    timeouts = {"worker": 6.0}
+    results = await asyncio.gather(*(_check(probe, timeouts.get(name, CHECK_TIMEOUT))
+                                     for name, probe in checks.items()))
+    dependencies = dict(zip(checks, results, strict=True))
+    healthy = all(r["status"] == "up" for r in results)
+    return JSONResponse({"status": "ok" if healthy else "degraded", "dependencies": dependencies},
+                        status_code=200 if healthy else 503)

@@ -1,0 +1,1 @@
+"""Bounded contexts (BRIEF §4): one package and one PostgreSQL schema per seed service."""

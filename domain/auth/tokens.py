@@ -1,0 +1,63 @@
+"""Access tokens (JWT, HS256 only) and opaque secrets for refresh and mailed tokens. Pure functions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+from domain.auth.roles import Role
+from domain.shared.errors import Unauthorized
+
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    role: Role
+    jti: str
+    expires_at: datetime
+
+
+def issue_access_token(*, user_id: uuid.UUID, role: Role, secret: str, issuer: str, now: datetime,
+                       ttl: timedelta) -> tuple[str, AccessClaims]:
+    claims = AccessClaims(user_id=user_id, role=role, jti=uuid.uuid4().hex, expires_at=now + ttl)
+    token = jwt.encode(
+        {"sub": str(user_id), "role": role.value, "jti": claims.jti, "typ": "access", "iss": issuer,
+         "iat": int(now.timestamp()), "exp": int(claims.expires_at.timestamp())},
+        secret, algorithm=ALGORITHM,
+    )
+    return token, claims
+
+
+def decode_access_token(token: str, *, secret: str, issuer: str) -> AccessClaims:
+    """Verify signature, expiry, issuer and type; only HS256 is accepted (never `none`)."""
+    try:
+        payload = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer,
+                             options={"require": ["exp", "sub", "jti", "iss"]})
+    except jwt.ExpiredSignatureError as e:
+        raise Unauthorized("The access token has expired.") from e
+    except jwt.PyJWTError as e:
+        raise Unauthorized("The access token is not valid.") from e
+    if payload.get("typ") != "access":
+        raise Unauthorized("The access token is not valid.")
+    try:
+        return AccessClaims(user_id=uuid.UUID(payload["sub"]), role=Role(payload["role"]), jti=payload["jti"],
+                            expires_at=datetime.fromtimestamp(payload["exp"]).astimezone())
+    except (KeyError, ValueError) as e:
+        raise Unauthorized("The access token is not valid.") from e
+
+
+def new_secret() -> str:
+    """A URL-safe random secret for refresh, verification and reset tokens."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    """Only hashes are stored, so a leaked table cannot be replayed."""
+    return hashlib.sha256(secret.encode()).hexdigest()

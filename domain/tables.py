@@ -1,0 +1,11 @@
+"""Imports every context's tables so SQLModel's metadata (and Alembic) see them all."""
+
+from domain.auth import models as auth_models  # noqa: F401
+from domain.shared.models import metadata
+from domain.users import models as users_models  # noqa: F401
+
+# One PostgreSQL schema per service (BRIEF §4); later contexts fill theirs in.
+SCHEMAS = ("auth", "users", "movies", "cinemas", "showtimes", "bookings", "payments", "fnb", "promotions",
+           "notifications", "analytics")
+
+__all__ = ["SCHEMAS", "metadata"]

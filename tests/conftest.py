@@ -1,0 +1,143 @@
+"""Session fixtures: the real embedded servers on free ports, migrated once, the API over real HTTP,
+and a worker serving every task queue. Nothing is mocked (BRIEF §5)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from redis.asyncio import Redis
+from temporalio.client import Client
+
+from api.app import create_app
+from infra.db import SessionMaker, create_engine, make_sessionmaker
+from infra.mail import Mailer
+from infra.migrate import upgrade
+from infra.processes import free_port, wait_until
+from infra.redis import create_redis
+from infra.servers import Stack, postgres_url, start_servers
+from infra.settings import EmbeddedPorts, Settings
+from infra.temporal import connect_temporal
+from workers.registry import QUEUES, WorkerDeps, build_worker
+
+
+@dataclass
+class Servers:
+    home: Path
+    ports: EmbeddedPorts
+    stack: Stack
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    home = Path(tempfile.mkdtemp(prefix="cinema-test-"))
+    ports = EmbeddedPorts(postgres=free_port(), redis=free_port(), temporal=free_port(),
+                          temporal_ui=free_port(), smtp=free_port(), mailbox=free_port())
+    stack = start_servers(home, ports, temporal_persistent=False, temporal_ui=False)
+    upgrade(postgres_url(ports.postgres))
+    yield Servers(home=home, ports=ports, stack=stack)
+    stack.stop()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(servers: Servers) -> Settings:
+    ports = servers.ports
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        env="test",
+        home=servers.home,
+        database_url=postgres_url(ports.postgres),
+        redis_url=f"redis://127.0.0.1:{ports.redis}/0",
+        temporal_address=f"127.0.0.1:{ports.temporal}",
+        smtp_host="127.0.0.1",
+        smtp_port=ports.smtp,
+        mailbox_url=f"http://127.0.0.1:{ports.mailbox}",
+        api_port=free_port(),
+        jwt_secret="test-secret-0123456789abcdef0123456789abcdef",  # type: ignore[arg-type]
+        ports=ports,
+    )
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def api_url(settings: Settings) -> AsyncIterator[str]:
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.api_port, log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    await asyncio.to_thread(wait_until, lambda: server.started, timeout=30, what="API")
+    yield f"http://127.0.0.1:{settings.api_port}"
+    server.should_exit = True
+    await task
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def sessionmaker(settings: Settings) -> AsyncIterator[SessionMaker]:
+    engine = create_engine(settings.resolved_database_url, pool_size=5)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client = create_redis(settings.resolved_redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def temporal(settings: Settings) -> Client:
+    return await connect_temporal(settings.resolved_temporal_address)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def worker(temporal: Client, sessionmaker: SessionMaker, redis: Redis, settings: Settings) -> AsyncIterator[None]:
+    """Every task queue served in-process, with the production registry."""
+    deps = WorkerDeps(sessionmaker=sessionmaker, redis=redis,
+                      mailer=Mailer(settings.resolved_smtp_host, settings.resolved_smtp_port, settings.smtp_sender))
+    workers = [build_worker(temporal, queue, deps) for queue in QUEUES]
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    yield
+    await asyncio.gather(*(w.shutdown() for w in workers))
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+        yield http
+
+
+class Mailbox:
+    """Reads what the real SMTP server received, through its HTTP inbox."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    async def messages(self, to: str) -> list[dict[str, Any]]:
+        async with httpx.AsyncClient(base_url=self.url) as http:
+            response = await http.get("/api/messages", params={"to": to})
+            response.raise_for_status()
+            return response.json()  # type: ignore[no-any-return]
+
+    async def wait_for(self, to: str, *, count: int = 1, timeout: float = 10) -> list[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = await self.messages(to)
+            if len(found) >= count or loop.time() > deadline:
+                return found
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def mailbox(settings: Settings) -> Mailbox:
+    return Mailbox(settings.resolved_mailbox_url)
