@@ -141,3 +141,48 @@ class Mailbox:
 @pytest.fixture(scope="session")
 def mailbox(settings: Settings) -> Mailbox:
     return Mailbox(settings.resolved_mailbox_url)
+
+
+@dataclass
+class TestUser:
+    id: Any
+    email: str
+    password: str
+    role: Any
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def make_user(sessionmaker: SessionMaker, settings: Settings) -> Any:
+    """Factory: `await make_user(Role.MANAGER)` creates a verified account and signs it in."""
+    import uuid
+
+    from domain.auth import service as auth_service
+    from domain.auth.roles import Role
+    from domain.shared.time import utcnow
+    from infra.db import unit_of_work
+
+    async def factory(role: Role = Role.CUSTOMER, *, email: str | None = None,
+                      password: str = "Secret-pass-1") -> TestUser:
+        email = email or f"{role.value.lower()}-{uuid.uuid4().hex[:10]}@example.com"
+        async with unit_of_work(sessionmaker) as session:
+            account = await auth_service.create_account(session, email=email, password=password, role=role,
+                                                        verified_at=utcnow(), first_name="Test", last_name=role.value)
+            pair = await auth_service.issue_tokens(session, account=account, policy=token_policy(settings),
+                                                   now=utcnow())
+        return TestUser(id=account.id, email=email, password=password, role=role,
+                        access_token=pair.access_token, refresh_token=pair.refresh_token)
+
+    return factory
+
+
+def token_policy(settings: Settings) -> Any:
+    from domain.auth.service import TokenPolicy
+
+    return TokenPolicy(secret=settings.jwt_secret.get_secret_value(), issuer=settings.jwt_issuer,
+                       access_ttl=settings.access_token_ttl, refresh_ttl=settings.refresh_token_ttl)

@@ -1,0 +1,55 @@
+"""All SQL of the auth context."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.auth.models import Account, OAuthIdentity, OneTimeToken, RefreshToken
+
+
+class AuthRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def account_by_email(self, email: str) -> Account | None:
+        return (await self.session.exec(select(Account).where(Account.email == email.lower()))).one_or_none()
+
+    async def account(self, account_id: uuid.UUID) -> Account | None:
+        return await self.session.get(Account, account_id)
+
+    async def add(self, row: Account | RefreshToken | OneTimeToken | OAuthIdentity) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def refresh_token_for_update(self, token_hash: str) -> RefreshToken | None:
+        stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+        return (await self.session.exec(stmt)).one_or_none()
+
+    async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
+        await self.session.exec(  # type: ignore[call-overload]
+            update(RefreshToken)
+            .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
+
+    async def revoke_account_tokens(self, account_id: uuid.UUID, now: datetime) -> None:
+        await self.session.exec(  # type: ignore[call-overload]
+            update(RefreshToken)
+            .where(col(RefreshToken.account_id) == account_id, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
+
+    async def one_time_token_for_update(self, token_hash: str, purpose: str) -> OneTimeToken | None:
+        stmt = (select(OneTimeToken)
+                .where(OneTimeToken.token_hash == token_hash, OneTimeToken.purpose == purpose)
+                .with_for_update())
+        return (await self.session.exec(stmt)).one_or_none()
+
+    async def identity(self, provider: str, subject: str) -> OAuthIdentity | None:
+        stmt = select(OAuthIdentity).where(OAuthIdentity.provider == provider, OAuthIdentity.subject == subject)
+        return (await self.session.exec(stmt)).one_or_none()
