@@ -1,0 +1,7 @@
+"""Routes of the auth service."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/auth", tags=["auth"])
