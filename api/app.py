@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.bootstrap import ensure_first_admin
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import RequestIdMiddleware
 from api.routes import admin, auth, health, users
@@ -33,9 +34,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # lazy: the API starts (and /health reports "down") while Temporal is not reachable yet.
         temporal = await connect_temporal(settings.resolved_temporal_address, settings.temporal_namespace,
                                           lazy=True)
+        sessionmaker = make_sessionmaker(engine)
+        await ensure_first_admin(sessionmaker, settings)
         yield {
             "settings": settings,
-            "sessionmaker": make_sessionmaker(engine),
+            "sessionmaker": sessionmaker,
             "redis": redis,
             "temporal": temporal,
             "mailer": Mailer(settings.resolved_smtp_host, settings.resolved_smtp_port, settings.smtp_sender),

@@ -34,6 +34,20 @@ class OAuthProviderSettings(BaseModel):
     scope: str = ""
 
 
+class GoogleSettings(OAuthProviderSettings):
+    authorize_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    token_url: str = "https://oauth2.googleapis.com/token"
+    userinfo_url: str = "https://openidconnect.googleapis.com/v1/userinfo"
+    scope: str = "openid email profile"
+
+
+class FacebookSettings(OAuthProviderSettings):
+    authorize_url: str = "https://www.facebook.com/v19.0/dialog/oauth"
+    token_url: str = "https://graph.facebook.com/v19.0/oauth/access_token"
+    userinfo_url: str = "https://graph.facebook.com/me?fields=id,email,first_name,last_name"
+    scope: str = "email,public_profile"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CINEMA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -74,8 +88,11 @@ class Settings(BaseSettings):
 
     seat_hold_seconds: int = 900
 
-    google: OAuthProviderSettings = OAuthProviderSettings()
-    facebook: OAuthProviderSettings = OAuthProviderSettings()
+    # Social sign-in: set CINEMA_GOOGLE__CLIENT_ID / __CLIENT_SECRET (and FACEBOOK) to enable.
+    google: GoogleSettings = GoogleSettings()
+    facebook: FacebookSettings = FacebookSettings()
+    # Where mailed links send people (a web app); the API itself answers GET /api/auth/verify-email.
+    app_url: str | None = None
 
     def model_post_init(self, _context: object) -> None:
         if self.env != "development" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
@@ -113,6 +130,10 @@ class Settings(BaseSettings):
     @property
     def resolved_public_base_url(self) -> str:
         return self.public_base_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def resolved_app_url(self) -> str:
+        return self.app_url or self.resolved_public_base_url
 
     @property
     def resolved_media_dir(self) -> Path:

@@ -25,8 +25,9 @@ from infra.migrate import upgrade
 from infra.processes import free_port, wait_until
 from infra.redis import create_redis
 from infra.servers import Stack, postgres_url, start_servers
-from infra.settings import EmbeddedPorts, Settings
+from infra.settings import EmbeddedPorts, FacebookSettings, GoogleSettings, Settings
 from infra.temporal import connect_temporal
+from tests.fake_idp import CLIENTS, fake_idp_app
 from workers.registry import QUEUES, WorkerDeps, build_worker
 
 
@@ -63,9 +64,34 @@ def settings(servers: Servers) -> Settings:
         smtp_port=ports.smtp,
         mailbox_url=f"http://127.0.0.1:{ports.mailbox}",
         api_port=free_port(),
+        admin_email="first-admin@example.com",
+        admin_password="First-admin-1",  # type: ignore[arg-type]
         jwt_secret="test-secret-0123456789abcdef0123456789abcdef",  # type: ignore[arg-type]
         ports=ports,
+        google=_idp_settings(GoogleSettings, "google", IDP_PORT),
+        facebook=_idp_settings(FacebookSettings, "facebook", IDP_PORT),
     )
+
+
+IDP_PORT = free_port()
+
+
+def _idp_settings(kind: type[Any], provider: str, port: int) -> Any:
+    client_id, secret = CLIENTS[provider]
+    base = f"http://127.0.0.1:{port}/{provider}"
+    return kind(client_id=client_id, client_secret=secret, authorize_url=f"{base}/authorize",
+                token_url=f"{base}/token", userinfo_url=f"{base}/userinfo")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def fake_idp() -> AsyncIterator[str]:
+    """The local OAuth2 identity provider the Google/Facebook settings point at."""
+    server = uvicorn.Server(uvicorn.Config(fake_idp_app(), host="127.0.0.1", port=IDP_PORT, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    await asyncio.to_thread(wait_until, lambda: server.started, timeout=30, what="fake IdP")
+    yield f"http://127.0.0.1:{IDP_PORT}"
+    server.should_exit = True
+    await task
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

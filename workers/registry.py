@@ -10,10 +10,12 @@ from redis.asyncio import Redis
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.notifications import NotificationActivities
 from activities.system import SystemActivities
 from infra.db import SessionMaker
 from infra.mail import Mailer
 from workflows.health import HealthWorkflow
+from workflows.mail import SendMailWorkflow
 from workflows.queues import TaskQueue
 
 
@@ -37,8 +39,14 @@ def _system_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     return [system.ping]
 
 
+def _notification_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
+    notifications = NotificationActivities(deps.mailer)
+    return [notifications.send_email]
+
+
 QUEUES: dict[TaskQueue, QueueSpec] = {
     TaskQueue.SYSTEM: QueueSpec(workflows=[HealthWorkflow], activities=_system_activities),
+    TaskQueue.NOTIFICATIONS: QueueSpec(workflows=[SendMailWorkflow], activities=_notification_activities),
 }
 
 ALL_WORKFLOWS = [wf for spec in QUEUES.values() for wf in spec.workflows]

@@ -7,3 +7,4 @@ from enum import StrEnum
 
 class TaskQueue(StrEnum):
     SYSTEM = "cinema-system"
+    NOTIFICATIONS = "cinema-notifications"

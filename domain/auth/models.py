@@ -9,7 +9,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.auth.roles import Role
-from domain.shared.models import created_at_field, updated_at_field, utc_datetime_field
+from domain.shared.models import created_at_field, enum_column, updated_at_field, utc_datetime_field
 
 SCHEMA = "auth"
 
@@ -20,7 +20,7 @@ class Account(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     email: str = Field(sa_type=String(320), unique=True, index=True)  # stored lower-cased
     password_hash: str | None = Field(default=None, sa_type=String(200))  # None: social login only
-    role: Role = Field(default=Role.CUSTOMER, sa_type=String(16))
+    role: Role = Field(default=Role.CUSTOMER, sa_type=enum_column(Role))
     email_verified_at: datetime | None = utc_datetime_field()
     is_active: bool = True
     created_at: datetime = created_at_field()

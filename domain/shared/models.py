@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 # Stable constraint names, so Alembic migrations can name what they drop.
@@ -30,3 +32,9 @@ def updated_at_field() -> datetime:
 
 def utc_datetime_field(*, nullable: bool = True, index: bool = False) -> datetime | None:
     return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable, index=index)
+
+
+def enum_column(enum: type[StrEnum], length: int = 16) -> SAEnum:
+    """A VARCHAR column that stores a StrEnum's values and loads them back as the enum."""
+    return SAEnum(enum, native_enum=False, create_constraint=False, length=length,
+                  values_callable=lambda members: [m.value for m in members])

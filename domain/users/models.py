@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import ARRAY, String, Uuid
 from sqlmodel import Field, SQLModel
 
-from domain.shared.models import created_at_field, updated_at_field
+from domain.shared.models import created_at_field, enum_column, updated_at_field
 
 SCHEMA = "users"
 
@@ -40,9 +40,9 @@ class UserProfile(SQLModel, table=True):
     phone: str | None = Field(default=None, sa_type=String(20))
     avatar_url: str | None = Field(default=None, sa_type=String(500))
     date_of_birth: date | None = None
-    gender: Gender | None = Field(default=None, sa_type=String(16))
+    gender: Gender | None = Field(default=None, sa_type=enum_column(Gender))
     loyalty_points: int = 0
-    membership_tier: MembershipTier = Field(default=MembershipTier.BRONZE, sa_type=String(16))
+    membership_tier: MembershipTier = Field(default=MembershipTier.BRONZE, sa_type=enum_column(MembershipTier))
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 
