@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.auth.errors import (
@@ -54,7 +55,10 @@ async def create_account(session: AsyncSession, *, email: str, password: str | N
         raise EmailTaken("An account with this email already exists.")
     account = Account(email=email.lower(), password_hash=hash_password(password) if password else None,
                       role=role, email_verified_at=verified_at)
-    await repo.add(account)
+    try:
+        await repo.add(account)
+    except IntegrityError as e:  # a concurrent registration of the same email won the race
+        raise EmailTaken("An account with this email already exists.") from e
     await users_service.create_profile(session, user_id=account.id, email=account.email, first_name=first_name,
                                        last_name=last_name)
     return account

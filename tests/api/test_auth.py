@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import timedelta
@@ -86,6 +87,20 @@ class TestRegister:
                                                              ttl=timedelta(seconds=-1), now=utcnow())
         response = await client.post("/api/auth/verify-email", json={"token": token})
         assert response.status_code == 400 and "expired" in response.json()["error"]["message"]
+
+
+class TestConcurrency:
+    async def test_same_email_registered_at_once_creates_one_account(self, client: httpx.AsyncClient) -> None:
+        email = _email()
+        responses = await asyncio.gather(*(client.post("/api/auth/register", json={
+            "email": email, "password": "Good-pass-1"}) for _ in range(6)))
+        assert sorted(r.status_code for r in responses) == [201] + [409] * 5
+
+    async def test_one_refresh_token_used_twice_at_once_wins_once(self, client: httpx.AsyncClient) -> None:
+        pair = await _register(client, _email())
+        responses = await asyncio.gather(*(client.post("/api/auth/refresh-token", json={
+            "refreshToken": pair["refreshToken"]}) for _ in range(2)))
+        assert sorted(r.status_code for r in responses) == [200, 401]
 
 
 class TestLoginAndTokens:
