@@ -18,5 +18,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Apply every migration. Each context's migrations branch from the platform revision (no
+    cross-schema foreign keys, so their order does not matter), hence `heads`."""
     command.upgrade(alembic_config(url), revision)

@@ -1,0 +1,5 @@
+"""Tables of the movies context (schema `movies`)."""
+
+from __future__ import annotations
+
+SCHEMA = "movies"
