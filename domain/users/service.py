@@ -2,21 +2,134 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.shared.schemas import Page, PageParams
+from domain.users.errors import AvatarTooLarge, ProfileNotFound, UnsupportedImage
 from domain.users.models import UserPreference, UserProfile
+from domain.users.repository import UsersRepository
+from domain.users.schemas import BookingHistoryItem, LoyaltyPublic, PreferencesUpdate, ProfileUpdate
+
+if TYPE_CHECKING:
+    from infra.storage import Storage
+
+# Pillow format -> (content type, file extension). Nothing else is decoded.
+AVATAR_FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "WEBP": ("image/webp", "webp")}
+AVATAR_MAX_SIDE = 1024
+AVATAR_MAX_PIXELS = 40_000_000  # refuse before decoding: a small file can declare a huge canvas
 
 
 async def create_profile(session: AsyncSession, *, user_id: uuid.UUID, email: str, first_name: str = "",
                          last_name: str = "") -> UserProfile:
     """Create the profile and default preferences of a new account (idempotent on user_id)."""
-    existing = await session.get(UserProfile, user_id)
+    repo = UsersRepository(session)
+    existing = await repo.profile(user_id)
     if existing is not None:
         return existing
     profile = UserProfile(id=user_id, email=email, first_name=first_name, last_name=last_name)
-    session.add(profile)
-    session.add(UserPreference(user_id=user_id))
-    await session.flush()
+    await repo.add(profile, UserPreference(user_id=user_id))
     return profile
+
+
+async def get_profile(session: AsyncSession, *, user_id: uuid.UUID) -> UserProfile:
+    """Return the user's profile or raise ProfileNotFound."""
+    profile = await UsersRepository(session).profile(user_id)
+    if profile is None:
+        raise ProfileNotFound("This account has no profile.")
+    return profile
+
+
+async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, changes: ProfileUpdate) -> UserProfile:
+    """Apply the fields the caller sent; email, points and tier are not among them."""
+    profile = await get_profile(session, user_id=user_id)
+    for name, value in changes.model_dump(exclude_unset=True).items():
+        setattr(profile, name, value)
+    await UsersRepository(session).save(profile)
+    return profile
+
+
+async def set_avatar(session: AsyncSession, storage: Storage, *, user_id: uuid.UUID, data: bytes,
+                     max_bytes: int) -> UserProfile:
+    """Check, re-encode and store an uploaded avatar, then point the profile at it."""
+    if len(data) > max_bytes:
+        raise AvatarTooLarge(f"The avatar may be at most {max_bytes // 1024} KiB.", {"maxBytes": max_bytes})
+    profile = await get_profile(session, user_id=user_id)
+    image = await asyncio.to_thread(clean_image, data)
+    key = f"avatars/{user_id}/{uuid.uuid4().hex}.{image.extension}"
+    profile.avatar_url = await storage.save(key, image.data, image.content_type)
+    await UsersRepository(session).save(profile)
+    return profile
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    data: bytes
+    content_type: str
+    extension: str
+
+
+def clean_image(data: bytes) -> CleanImage:
+    """Decode PNG/JPEG/WebP bytes and re-encode them, bounded in size and without any metadata."""
+    try:
+        with Image.open(io.BytesIO(data), formats=list(AVATAR_FORMATS)) as probe:
+            kind = probe.format or ""
+            if probe.width * probe.height > AVATAR_MAX_PIXELS:
+                raise UnsupportedImage("The image is too large in pixels.")
+            probe.verify()
+        with Image.open(io.BytesIO(data), formats=[kind]) as source:
+            image = ImageOps.exif_transpose(source)  # keep the photo upright once EXIF is gone
+            image.thumbnail((AVATAR_MAX_SIDE, AVATAR_MAX_SIDE))
+            alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+            image = image.convert("RGBA" if alpha and kind != "JPEG" else "RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        raise UnsupportedImage("Upload a PNG, JPEG or WebP image.") from e
+    out = io.BytesIO()
+    image.save(out, format=kind, **({"optimize": True} if kind == "PNG" else {"quality": 85}))
+    content_type, extension = AVATAR_FORMATS[kind]
+    return CleanImage(out.getvalue(), content_type, extension)
+
+
+async def loyalty(session: AsyncSession, *, user_id: uuid.UUID) -> LoyaltyPublic:
+    """Return the user's loyalty points and membership tier."""
+    profile = await get_profile(session, user_id=user_id)
+    return LoyaltyPublic(points=profile.loyalty_points, membership_tier=profile.membership_tier)
+
+
+async def get_preferences(session: AsyncSession, *, user_id: uuid.UUID) -> UserPreference:
+    """Return the user's preferences, creating the defaults when missing."""
+    repo = UsersRepository(session)
+    preference = await repo.preference(user_id)
+    if preference is None:
+        await get_profile(session, user_id=user_id)
+        preference = UserPreference(user_id=user_id)
+        await repo.save(preference)
+    return preference
+
+
+async def update_preferences(session: AsyncSession, *, user_id: uuid.UUID,
+                             changes: PreferencesUpdate) -> UserPreference:
+    """Apply the preference fields the caller sent."""
+    preference = await get_preferences(session, user_id=user_id)
+    for name, value in changes.model_dump(exclude_unset=True).items():
+        setattr(preference, name, value)
+    await UsersRepository(session).save(preference)
+    return preference
+
+
+async def booking_history(*, user_id: uuid.UUID, page: PageParams) -> Page[BookingHistoryItem]:
+    """Return the user's past bookings, newest first (empty until the bookings context exists)."""
+    return Page[BookingHistoryItem](items=[], total=0, page=page.page, page_size=page.page_size)
+
+
+async def profiles_by_id(session: AsyncSession, *,
+                         user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, UserProfile]:
+    """Return the profiles of these users, keyed by id (missing ones are left out)."""
+    return {p.id: p for p in await UsersRepository(session).profiles(user_ids)}
