@@ -7,7 +7,9 @@ document and fails for a route that has neither.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
@@ -17,6 +19,7 @@ from redis.asyncio import Redis
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from domain.auth.errors import TokenOutdated
 from domain.auth.roles import Role
 from domain.auth.tokens import AccessClaims, decode_access_token
 from domain.shared.errors import Forbidden, Unauthorized
@@ -70,6 +73,15 @@ def revoked_key(jti: str) -> str:
     return f"auth:revoked:{jti}"
 
 
+def valid_after_key(user_id: uuid.UUID) -> str:
+    return f"auth:valid-after:{user_id}"
+
+
+async def invalidate_access_tokens(redis: Redis, *, user_id: uuid.UUID, now: datetime, ttl: timedelta) -> None:
+    """Refuse every access token of this user issued before `now` (after a role change or password reset)."""
+    await redis.set(valid_after_key(user_id), f"{now.timestamp():.3f}", ex=max(int(ttl.total_seconds()), 1))
+
+
 async def authorize(
     scopes: SecurityScopes,
     redis: RedisDep,
@@ -81,8 +93,12 @@ async def authorize(
         raise Unauthorized("Sign in first: send `Authorization: Bearer <accessToken>`.")
     claims = decode_access_token(credentials.credentials, secret=settings.jwt_secret.get_secret_value(),
                                  issuer=settings.jwt_issuer)
-    if await redis.exists(revoked_key(claims.jti)):
+    async with redis.pipeline(transaction=False) as pipe:
+        revoked, valid_after = await pipe.exists(revoked_key(claims.jti)).get(valid_after_key(claims.user_id)).execute()
+    if revoked:
         raise Unauthorized("The access token has been revoked.")
+    if valid_after is not None and claims.issued_at < float(valid_after):
+        raise TokenOutdated("Your account changed (role or password); sign in again.")
     for needed in map(Role, scopes.scopes):
         if not claims.role.at_least(needed):
             raise Forbidden(f"This needs the {needed.value} role or higher.")

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import AdminUser, SessionDep, require_role
+from api.deps import AdminUser, RedisDep, SessionDep, SettingsDep, invalidate_access_tokens, require_role
 from domain.auth import admin_queries
 from domain.auth.roles import Role
 from domain.shared.schemas import Page
+from domain.shared.time import utcnow
 from domain.users.schemas import AdminUserPublic, AdminUserQuery, RoleUpdate
 
 UserId = Annotated[uuid.UUID, Path(alias="id", description="The user's id (the same in auth and users)")]
@@ -30,7 +31,9 @@ async def read_user(user_id: UserId, session: SessionDep) -> AdminUserPublic:
 
 
 @router.put("/users/{id}/role", response_model=AdminUserPublic,
-            summary="Grant a role; it is in the user's tokens from their next sign-in or refresh")
-async def set_role(user_id: UserId, body: RoleUpdate, admin: AdminUser,
-                   session: SessionDep) -> AdminUserPublic:
-    return await admin_queries.grant_role(session, actor_id=admin.user_id, user_id=user_id, role=body.role)
+            summary="Grant a role; the user's current access tokens stop working (sign in or refresh again)")
+async def set_role(user_id: UserId, body: RoleUpdate, admin: AdminUser, session: SessionDep,
+                   redis: RedisDep, settings: SettingsDep) -> AdminUserPublic:
+    granted = await admin_queries.grant_role(session, actor_id=admin.user_id, user_id=user_id, role=body.role)
+    await invalidate_access_tokens(redis, user_id=user_id, now=utcnow(), ttl=settings.access_token_ttl)
+    return granted

@@ -10,7 +10,16 @@ import httpx
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from api.deps import CurrentUser, PublicRoute, RedisDep, SessionDep, SettingsDep, TemporalDep, revoked_key
+from api.deps import (
+    CurrentUser,
+    PublicRoute,
+    RedisDep,
+    SessionDep,
+    SettingsDep,
+    TemporalDep,
+    invalidate_access_tokens,
+    revoked_key,
+)
 from api.errors import error_body
 from domain.auth import service as auth_service
 from domain.auth.errors import InvalidCredentials, InvalidToken, RefreshTokenReused
@@ -147,11 +156,14 @@ async def reset_password(body: ResetPasswordRequest, request: Request, session: 
                          settings: SettingsDep, redis: RedisDep) -> Message:
     limit, subject = _reset_limit(settings), f"{_client_ip(request)}:reset-token"
     await limit.check(redis, subject)
+    now = utcnow()
     try:
-        await auth_service.reset_password(session, token=body.token, new_password=body.new_password, now=utcnow())
+        account = await auth_service.reset_password(session, token=body.token, new_password=body.new_password,
+                                                    now=now)
     except InvalidToken:
         await limit.hit(redis, subject)
         raise
+    await invalidate_access_tokens(redis, user_id=account.id, now=now, ttl=settings.access_token_ttl)
     return Message(message="Your password has been changed. Sign in with the new one.")
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.auth import service as auth_service
@@ -21,21 +19,6 @@ from domain.shared.schemas import Page
 from domain.users import service as users_service
 from domain.users.errors import CannotDemoteSelf
 from domain.users.schemas import AdminUserPublic, AdminUserQuery
-
-
-class AdminAccountRepository(AuthRepository):
-    async def search(self, *, role: Role | None, email: str | None, offset: int,
-                     limit: int) -> tuple[list[Account], int]:
-        """One page of accounts, newest first, and the count of all that match."""
-        conditions = []
-        if role is not None:
-            conditions.append(col(Account.role) == role)
-        if email:
-            conditions.append(col(Account.email).contains(email.lower(), autoescape=True))
-        total = (await self.session.exec(select(func.count()).select_from(Account).where(*conditions))).one()
-        stmt = (select(Account).where(*conditions).order_by(col(Account.created_at).desc(), col(Account.id))
-                .offset(offset).limit(limit))
-        return list((await self.session.exec(stmt)).all()), total
 
 
 async def _with_names(session: AsyncSession, accounts: Sequence[Account]) -> list[AdminUserPublic]:
@@ -51,7 +34,7 @@ async def _with_names(session: AsyncSession, accounts: Sequence[Account]) -> lis
 
 async def list_users(session: AsyncSession, *, query: AdminUserQuery) -> Page[AdminUserPublic]:
     """Return one page of users, filtered by role and part of the email."""
-    accounts, total = await AdminAccountRepository(session).search(role=query.role, email=query.email,
+    accounts, total = await AuthRepository(session).search(role=query.role, email=query.email,
                                                                    offset=query.offset, limit=query.page_size)
     return Page[AdminUserPublic](items=await _with_names(session, accounts), total=total, page=query.page,
                                  page_size=query.page_size)

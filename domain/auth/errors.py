@@ -28,3 +28,7 @@ class InvalidToken(DomainError):
 
 class AccountDisabled(Unauthorized):
     code = "ACCOUNT_DISABLED"
+
+
+class TokenOutdated(Unauthorized):
+    code = "TOKEN_OUTDATED"

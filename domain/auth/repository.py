@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.auth.models import Account, OAuthIdentity, OneTimeToken, RefreshToken
+from domain.auth.roles import Role
 
 
 class AuthRepository:
@@ -53,3 +54,16 @@ class AuthRepository:
     async def identity(self, provider: str, subject: str) -> OAuthIdentity | None:
         stmt = select(OAuthIdentity).where(OAuthIdentity.provider == provider, OAuthIdentity.subject == subject)
         return (await self.session.exec(stmt)).one_or_none()
+
+    async def search(self, *, role: Role | None, email: str | None, offset: int,
+                     limit: int) -> tuple[list[Account], int]:
+        """One page of accounts, newest first, and the count of all that match."""
+        conditions = []
+        if role is not None:
+            conditions.append(col(Account.role) == role)
+        if email:
+            conditions.append(col(Account.email).contains(email.lower(), autoescape=True))
+        total = (await self.session.exec(select(func.count()).select_from(Account).where(*conditions))).one()
+        stmt = (select(Account).where(*conditions).order_by(col(Account.created_at).desc(), col(Account.id))
+                .offset(offset).limit(limit))
+        return list((await self.session.exec(stmt)).all()), total

@@ -22,14 +22,16 @@ class AccessClaims:
     role: Role
     jti: str
     expires_at: datetime
+    issued_at: float  # epoch seconds with milliseconds (RFC 7519 allows fractional NumericDate)
 
 
 def issue_access_token(*, user_id: uuid.UUID, role: Role, secret: str, issuer: str, now: datetime,
                        ttl: timedelta) -> tuple[str, AccessClaims]:
-    claims = AccessClaims(user_id=user_id, role=role, jti=uuid.uuid4().hex, expires_at=now + ttl)
+    claims = AccessClaims(user_id=user_id, role=role, jti=uuid.uuid4().hex, expires_at=now + ttl,
+                          issued_at=round(now.timestamp(), 3))
     token = jwt.encode(
         {"sub": str(user_id), "role": role.value, "jti": claims.jti, "typ": "access", "iss": issuer,
-         "iat": int(now.timestamp()), "exp": int(claims.expires_at.timestamp())},
+         "iat": claims.issued_at, "exp": int(claims.expires_at.timestamp())},
         secret, algorithm=ALGORITHM,
     )
     return token, claims
@@ -39,7 +41,7 @@ def decode_access_token(token: str, *, secret: str, issuer: str) -> AccessClaims
     """Verify signature, expiry, issuer and type; only HS256 is accepted (never `none`)."""
     try:
         payload = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer,
-                             options={"require": ["exp", "sub", "jti", "iss"]})
+                             options={"require": ["exp", "iat", "sub", "jti", "iss"]})
     except jwt.ExpiredSignatureError as e:
         raise Unauthorized("The access token has expired.") from e
     except jwt.PyJWTError as e:
@@ -48,7 +50,8 @@ def decode_access_token(token: str, *, secret: str, issuer: str) -> AccessClaims
         raise Unauthorized("The access token is not valid.")
     try:
         return AccessClaims(user_id=uuid.UUID(payload["sub"]), role=Role(payload["role"]), jti=payload["jti"],
-                            expires_at=datetime.fromtimestamp(payload["exp"]).astimezone())
+                            expires_at=datetime.fromtimestamp(payload["exp"]).astimezone(),
+                            issued_at=float(payload["iat"]))
     except (KeyError, ValueError) as e:
         raise Unauthorized("The access token is not valid.") from e
 

@@ -123,8 +123,9 @@ class TestGrantRole:
         response = await client.put(f"/api/admin/users/{manager.id}/role", headers=admin.headers,
                                     json={"role": "Admin"})
         assert response.status_code == 200
-        # The token issued before the grant still says Manager until it expires (access tokens are stateless).
-        assert (await client.get("/api/admin/users", headers=manager.headers)).status_code == 403
+        # The token issued before the grant is refused at once: the user must sign in again.
+        old = await client.get("/api/admin/users", headers=manager.headers)
+        assert old.status_code == 401 and old.json()["error"]["code"] == "TOKEN_OUTDATED"
         async with unit_of_work(sessionmaker) as session:
             account = await auth_service.get_account(session, account_id=manager.id)
             pair = await auth_service.issue_tokens(session, account=account, policy=token_policy(settings),

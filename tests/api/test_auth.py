@@ -218,9 +218,12 @@ class TestPasswordReset:
         assert (old.status_code, new.status_code) == (401, 200)
         reuse = await client.post("/api/auth/reset-password", json={"token": token, "newPassword": "Other-pass-3"})
         assert reuse.status_code == 400
-        # Sessions from before the reset are signed out.
+        # Sessions from before the reset are signed out, access tokens included.
         assert (await client.post("/api/auth/refresh-token",
                                   json={"refreshToken": pair["refreshToken"]})).status_code == 401
+        stale = await client.post("/api/auth/logout", json={},
+                                  headers={"Authorization": f"Bearer {pair['accessToken']}"})
+        assert stale.status_code == 401 and stale.json()["error"]["code"] == "TOKEN_OUTDATED"
 
     async def test_unknown_email_gets_the_same_answer_and_no_mail(self, client: httpx.AsyncClient,
                                                                   mailbox: Mailbox) -> None:
