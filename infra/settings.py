@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,18 @@ class FacebookSettings(OAuthProviderSettings):
     scope: str = "email,public_profile"
 
 
+class ShowtimeSettings(BaseModel):
+    """Scheduling and pricing of showtimes (the rules and their defaults: domain/showtimes/pricing.py)."""
+
+    cleaning_gap_minutes: int = 15
+    # How often the lifecycle sweep fixes overdue showtime and movie statuses (a Temporal Schedule).
+    lifecycle_sweep_interval: timedelta = timedelta(minutes=5)
+    # Public holidays priced as holidays; None means the built-in Vietnamese list for 2026-2027.
+    holidays: list[date] | None = None
+    # Overrides of PricingPolicy fields, e.g. CINEMA_SHOWTIMES__PRICING='{"vip_factor": "1.4"}'.
+    pricing: dict[str, Any] = {}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CINEMA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -87,6 +100,7 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
 
     seat_hold_seconds: int = 900
+    showtimes: ShowtimeSettings = ShowtimeSettings()
 
     # Social sign-in: set CINEMA_GOOGLE__CLIENT_ID / __CLIENT_SECRET (and FACEBOOK) to enable.
     google: GoogleSettings = GoogleSettings()

@@ -8,3 +8,4 @@ from enum import StrEnum
 class TaskQueue(StrEnum):
     SYSTEM = "cinema-system"
     NOTIFICATIONS = "cinema-notifications"
+    CATALOG = "cinema-catalog"
