@@ -23,6 +23,7 @@ from infra.settings import EmbeddedPorts
 SEARCH_ATTRIBUTES = {"BookingId": "Keyword", "UserId": "Keyword", "ShowtimeId": "Keyword", "SagaState": "Keyword"}
 DATABASE_NAME = "cinema"
 POSTGRES_USER = "postgres"
+APP_USER = "cinema"  # the user in Settings.resolved_database_url
 _PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
 
 
@@ -98,6 +99,10 @@ def _psql(port: int, sql: str, database: str = "postgres") -> str:
 
 
 def _ensure_database(port: int) -> None:
+    # The app's role from Settings' default URL. The embedded server trusts every loopback connection,
+    # so this role is a superuser like `postgres`: whichever of the two migrated, both can use the tables.
+    if _psql(port, f"SELECT 1 FROM pg_roles WHERE rolname = '{APP_USER}'") != "1":
+        _psql(port, f"CREATE ROLE {APP_USER} LOGIN SUPERUSER")
     if _psql(port, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'") != "1":
         _psql(port, f"CREATE DATABASE {DATABASE_NAME}")
 
