@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.catalog_lifecycle import CatalogLifecycleActivities
 from activities.notifications import NotificationActivities
 from activities.system import SystemActivities
 from infra.db import SessionMaker
 from infra.mail import Mailer
+from infra.settings import ShowtimeSettings, get_settings
+from workers.catalog import ensure_sweep_schedule
+from workflows.catalog_sweep import CatalogSweepWorkflow
 from workflows.health import HealthWorkflow
 from workflows.mail import SendMailWorkflow
+from workflows.movie_lifecycle import MovieLifecycleWorkflow
 from workflows.queues import TaskQueue
+from workflows.showtime_lifecycle import ShowtimeLifecycleWorkflow
+
+log = logging.getLogger("cinema.worker")
 
 
 @dataclass(frozen=True)
@@ -26,12 +35,15 @@ class WorkerDeps:
     sessionmaker: SessionMaker
     redis: Redis
     mailer: Mailer
+    showtimes: ShowtimeSettings = field(default_factory=lambda: get_settings().showtimes)
 
 
 @dataclass(frozen=True)
 class QueueSpec:
     workflows: list[type]
     activities: Callable[[WorkerDeps], list[Callable[..., Any]]]
+    # Idempotent set-up run each time the queue's worker starts (e.g. ensuring a Temporal Schedule).
+    on_start: Callable[[Client, WorkerDeps], Awaitable[None]] | None = None
 
 
 def _system_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
@@ -44,14 +56,45 @@ def _notification_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     return [notifications.send_email]
 
 
+def _catalog_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
+    lifecycle = CatalogLifecycleActivities(deps.sessionmaker)
+    return [lifecycle.advance_showtime_status, lifecycle.advance_movie_status, lifecycle.sweep_showtimes,
+            lifecycle.sweep_movies, lifecycle.arm_showtime_timers]
+
+
+async def _catalog_start(client: Client, deps: WorkerDeps) -> None:
+    await ensure_sweep_schedule(client, every=deps.showtimes.lifecycle_sweep_interval)
+
+
 QUEUES: dict[TaskQueue, QueueSpec] = {
     TaskQueue.SYSTEM: QueueSpec(workflows=[HealthWorkflow], activities=_system_activities),
     TaskQueue.NOTIFICATIONS: QueueSpec(workflows=[SendMailWorkflow], activities=_notification_activities),
+    TaskQueue.CATALOG: QueueSpec(workflows=[ShowtimeLifecycleWorkflow, MovieLifecycleWorkflow, CatalogSweepWorkflow],
+                                 activities=_catalog_activities, on_start=_catalog_start),
 }
 
 ALL_WORKFLOWS = [wf for spec in QUEUES.values() for wf in spec.workflows]
 
 
+class _SetUpWorker(Worker):
+    """A worker that runs its queue's set-up before polling; a failed set-up is logged, not fatal."""
+
+    def __init__(self, *args: Any, set_up: Callable[[], Awaitable[None]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_up = set_up
+
+    async def run(self) -> None:
+        try:
+            await self._set_up()
+        except Exception:
+            log.exception("set-up of the %s worker failed; serving it anyway", self.task_queue)
+        await super().run()
+
+
 def build_worker(client: Client, queue: TaskQueue, deps: WorkerDeps) -> Worker:
     spec = QUEUES[queue]
-    return Worker(client, task_queue=queue, workflows=spec.workflows, activities=spec.activities(deps))
+    if spec.on_start is None:
+        return Worker(client, task_queue=queue, workflows=spec.workflows, activities=spec.activities(deps))
+    on_start = spec.on_start
+    return _SetUpWorker(client, task_queue=queue, workflows=spec.workflows, activities=spec.activities(deps),
+                        set_up=lambda: on_start(client, deps))

@@ -131,10 +131,10 @@ class ShowtimeRepository:
     async def block_unsold(self, showtime_id: uuid.UUID, *, now: datetime) -> int:
         """Take every seat not bought off sale; return how many of them a running hold had."""
         of_showtime = col(ShowtimeSeat.showtime_id) == showtime_id
-        held = await self.session.execute(
+        held = await self.session.exec(
             update(ShowtimeSeat).where(of_showtime, col(ShowtimeSeat.status) == SeatStatus.LOCKED)
             .values(status=SeatStatus.BLOCKED, updated_at=func.now()).returning(col(ShowtimeSeat.locked_until)))
-        await self.session.execute(
+        await self.session.exec(
             update(ShowtimeSeat).where(of_showtime, col(ShowtimeSeat.status) == SeatStatus.AVAILABLE)
             .values(status=SeatStatus.BLOCKED, updated_at=func.now()))
         return sum(1 for until in held.scalars() if until is not None and until > now)
@@ -155,11 +155,11 @@ class ShowtimeRepository:
         return await self._advance(as_of, true())
 
     async def _advance(self, as_of: datetime, where: object) -> tuple[int, int]:
-        completed = await self.session.execute(
+        completed = await self.session.exec(
             update(Showtime).where(where, col(Showtime.status).in_([ShowtimeStatus.SCHEDULED, ShowtimeStatus.ONGOING]),
                                    col(Showtime.end_time) <= as_of)
             .values(status=ShowtimeStatus.COMPLETED, updated_at=func.now()))
-        started = await self.session.execute(
+        started = await self.session.exec(
             update(Showtime).where(where, col(Showtime.status) == ShowtimeStatus.SCHEDULED,
                                    col(Showtime.start_time) <= as_of)
             .values(status=ShowtimeStatus.ONGOING, updated_at=func.now()))

@@ -94,17 +94,22 @@ def _brief(showtime: Showtime | None) -> dict[str, str] | None:
             "startTime": showtime.start_time.isoformat(), "endTime": showtime.end_time.isoformat()}
 
 
-async def _write_checking_overlap(session: AsyncSession, showtime: Showtime) -> None:
-    """Flush the showtime in a savepoint; the exclusion constraint refuses an overlap, also under races."""
+async def _write_checking_overlap(session: AsyncSession, showtime: Showtime, *, start_time: datetime,
+                                  end_time: datetime) -> None:
+    """Set the showtime's times and flush them in a savepoint: the exclusion constraint refuses an
+    overlap, also when two admins write at once (the second waits for the first, then fails)."""
+    theater_id, showtime_id = showtime.theater_id, showtime.id  # a rolled-back savepoint expires the object
     try:
+        # begin_nested() flushes what is pending first, so the times change only inside the savepoint.
         async with session.begin_nested():
+            showtime.start_time, showtime.end_time = start_time, end_time
             session.add(showtime)
             await session.flush()
     except IntegrityError as error:
         if not is_overlap(error):
             raise
-        clash = await ShowtimeRepository(session).clashing(theater_id=showtime.theater_id, start=showtime.start_time,
-                                                           end=showtime.end_time, exclude_id=showtime.id)
+        clash = await ShowtimeRepository(session).clashing(theater_id=theater_id, start=start_time, end=end_time,
+                                                           exclude_id=showtime_id)
         raise ShowtimeOverlap("Another showtime of this theater overlaps this time (cleaning gap included).",
                               {"clashingShowtime": _brief(clash)}) from error
 
@@ -130,7 +135,7 @@ async def create_showtime(session: AsyncSession, *, data: ShowtimeCreate, rules:
     showtime = Showtime(movie_id=movie.id, theater_id=theater.id, cinema_id=theater.cinema_id,
                         start_time=data.start_time, end_time=_end_time(movie, data.start_time, rules),
                         base_price=data.base_price)
-    await _write_checking_overlap(session, showtime)
+    await _write_checking_overlap(session, showtime, start_time=showtime.start_time, end_time=showtime.end_time)
 
     repo = ShowtimeRepository(session)
     own = {item.seat_type: item for item in data.seat_pricing}
@@ -159,8 +164,8 @@ async def update_showtime(session: AsyncSession, *, showtime_id: uuid.UUID, data
         if await repo.count_sold_or_held(showtime.id, now=now):
             raise ShowtimeHasSales("Seats of this showtime are sold or held; cancel it instead of moving it.")
         movie = await _schedulable_movie(session, movie_id=showtime.movie_id, start_time=data.start_time, now=now)
-        showtime.start_time, showtime.end_time = data.start_time, _end_time(movie, data.start_time, rules)
-        await _write_checking_overlap(session, showtime)
+        await _write_checking_overlap(session, showtime, start_time=data.start_time,
+                                      end_time=_end_time(movie, data.start_time, rules))
     if data.base_price is not None:
         showtime.base_price = data.base_price
     if data.seat_pricing:
