@@ -6,8 +6,18 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import (ARRAY, CheckConstraint, ColumnElement, Float, Index, SmallInteger, String, Text,
-                        UniqueConstraint, func)
+from sqlalchemy import (
+    ARRAY,
+    CheckConstraint,
+    ColumnElement,
+    Float,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlmodel import Field, SQLModel
 
 from domain.shared.models import created_at_field, enum_column, updated_at_field, utc_datetime_field
@@ -78,7 +88,8 @@ class MovieGenre(SQLModel, table=True):
     __table_args__ = {"schema": SCHEMA}
 
     movie_id: uuid.UUID = Field(foreign_key=f"{SCHEMA}.movie.id", ondelete="CASCADE", primary_key=True)
-    genre_id: uuid.UUID = Field(foreign_key=f"{SCHEMA}.genre.id", ondelete="CASCADE", primary_key=True, index=True)
+    genre_id: uuid.UUID = Field(foreign_key=f"{SCHEMA}.genre.id", ondelete="CASCADE", primary_key=True,
+                                index=True)
 
 
 class Review(SQLModel, table=True):
