@@ -12,14 +12,15 @@ from fastapi.staticfiles import StaticFiles
 from api.bootstrap import ensure_first_admin
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import RequestIdMiddleware
-from api.routes import admin, auth, cinemas, health, movies, showtimes, users
+from api.routes import admin, auth, cinemas, health, movies, promotions, showtimes, users
 from infra.db import create_engine, make_sessionmaker
 from infra.mail import Mailer
 from infra.redis import create_redis
 from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
 
-API_ROUTERS = [auth.router, users.router, admin.router, movies.router, cinemas.router, showtimes.router]
+API_ROUTERS = [auth.router, users.router, admin.router, movies.router, cinemas.router, showtimes.router,
+               promotions.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

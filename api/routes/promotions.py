@@ -1,0 +1,42 @@
+"""Routes of the promotions service: vouchers (first version; flash sales, tiers, redemption come later)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import AdminUser, CurrentUser, SessionDep
+from domain.promotions import service as promotions_service
+from domain.promotions.schemas import (
+    ValidateVoucherRequest,
+    VoucherCreate,
+    VoucherPublic,
+    VoucherQuery,
+    VoucherQuote,
+)
+from domain.shared.schemas import Page
+from domain.shared.time import utcnow
+
+router = APIRouter(prefix="/promotions", tags=["promotions"])
+
+
+@router.post("/vouchers", status_code=status.HTTP_201_CREATED, response_model=VoucherPublic,
+             summary="Create a voucher (Admin); codes are unique, case-insensitive")
+async def create_voucher(body: VoucherCreate, admin: AdminUser, session: SessionDep) -> VoucherPublic:
+    return VoucherPublic.model_validate(await promotions_service.create_voucher(session, data=body))
+
+
+@router.get("/vouchers", response_model=Page[VoucherPublic], summary="Vouchers, newest first (Admin)")
+async def list_vouchers(query: Annotated[VoucherQuery, Query()], admin: AdminUser,
+                        session: SessionDep) -> Page[VoucherPublic]:
+    vouchers, total = await promotions_service.list_vouchers(session, query=query)
+    return Page[VoucherPublic](items=[VoucherPublic.model_validate(v) for v in vouchers], total=total,
+                               page=query.page, page_size=query.page_size)
+
+
+@router.post("/validate-voucher", response_model=VoucherQuote,
+             summary="What a voucher takes off an amount for you now; reserves nothing")
+async def validate_voucher(body: ValidateVoucherRequest, user: CurrentUser, session: SessionDep) -> VoucherQuote:
+    return await promotions_service.quote(session, code=body.code, user_id=user.user_id, amount=body.amount,
+                                          now=utcnow())
