@@ -1,6 +1,7 @@
 """Imports every context's tables so SQLModel's metadata (and Alembic) see them all."""
 
 from domain.auth import models as auth_models  # noqa: F401
+from domain.bookings import models as bookings_models  # noqa: F401
 from domain.cinemas import models as cinemas_models  # noqa: F401
 from domain.movies import models as movies_models  # noqa: F401
 from domain.promotions import models as promotions_models  # noqa: F401
