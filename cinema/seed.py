@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cinema.seed_catalog import seed_cinemas, seed_genres, seed_movies
 from domain.auth import service as auth_service
 from domain.auth.roles import Role
 from domain.shared.time import utcnow
@@ -67,6 +68,9 @@ async def seed_demo_accounts(session: AsyncSession, now: datetime) -> list[Seede
 
 SEED_STEPS: list[tuple[str, SeedStep]] = [
     ("demo accounts", seed_demo_accounts),
+    ("genres", seed_genres),
+    ("movies", seed_movies),
+    ("cinemas and theaters", seed_cinemas),
 ]
 
 

@@ -25,6 +25,7 @@ from domain.shared.schemas import ApiModel
 ROW_LABELS = string.ascii_uppercase
 MAX_SEATS_PER_ROW = 60
 
+# Patterns are checked before the letters are upper-cased.
 RowLabel = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]$")]
 SeatLabel = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
                                              pattern=r"^[A-Za-z][1-9][0-9]?$")]

@@ -70,6 +70,14 @@ async def create_cinema(session: AsyncSession, *, body: CinemaCreate) -> Cinema:
     return cinema
 
 
+async def ensure_cinema(session: AsyncSession, *, body: CinemaCreate) -> tuple[Cinema, bool]:
+    """Find the cinema by name or create it; True when created. A found cinema is left as it is."""
+    found = await CinemasRepository(session).cinema_by_name(body.name)
+    if found is not None:
+        return found, False
+    return await create_cinema(session, body=body), True
+
+
 async def update_cinema(session: AsyncSession, *, cinema_id: uuid.UUID, changes: CinemaUpdate) -> Cinema:
     """Apply the fields the Admin sent."""
     repo = CinemasRepository(session)
@@ -149,6 +157,15 @@ async def create_theater(session: AsyncSession, *, cinema_id: uuid.UUID, body: T
         await _apply_layout(repo, theater, body.layout, planned)
     await repo.save(theater)
     return theater
+
+
+async def ensure_theater(session: AsyncSession, *, cinema_id: uuid.UUID,
+                         body: TheaterCreate) -> tuple[Theater, bool]:
+    """Find the cinema's theater by name or create it with its layout; True when created."""
+    found = await CinemasRepository(session).theater_by_name(cinema_id, body.name)
+    if found is not None:
+        return found, False
+    return await create_theater(session, cinema_id=cinema_id, body=body), True
 
 
 async def update_theater(session: AsyncSession, *, cinema_id: uuid.UUID, theater_id: uuid.UUID,

@@ -51,6 +51,11 @@ class MoviesRepository:
             stmt = stmt.with_for_update()
         return (await self.session.exec(stmt)).one_or_none()
 
+    async def movie_by_title(self, title: str) -> Movie | None:
+        stmt = (select(Movie).where(Movie.title == title, col(Movie.deleted_at).is_(None))
+                .order_by(col(Movie.created_at)))
+        return (await self.session.exec(stmt)).first()
+
     async def movies_by_ids(self, movie_ids: Collection[uuid.UUID]) -> list[Movie]:
         if not movie_ids:
             return []
@@ -107,6 +112,9 @@ class MoviesRepository:
         if genre_ids is not None:
             stmt = stmt.where(col(Genre.id).in_(list(genre_ids)))
         return list((await self.session.exec(stmt)).all())
+
+    async def genres_by_slug(self, slugs: Collection[str]) -> list[Genre]:
+        return list((await self.session.exec(select(Genre).where(col(Genre.slug).in_(list(slugs))))).all())
 
     async def genre_by_name_or_slug(self, name: str, slug: str) -> Genre | None:
         stmt = select(Genre).where(or_(func.lower(Genre.name) == name.lower(), Genre.slug == slug))

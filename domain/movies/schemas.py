@@ -24,8 +24,9 @@ from domain.shared.schemas import ApiModel, PageParams
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Person = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
-LanguageCode = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z]{2}$")]
+_TWO_LETTERS = r"^[A-Za-z]{2}$"  # checked before the case is changed
+CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=_TWO_LETTERS)]
+LanguageCode = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=_TWO_LETTERS)]
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                         pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Duration = Annotated[int, Field(ge=1, le=600, description="Running time in minutes")]

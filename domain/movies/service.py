@@ -126,6 +126,15 @@ async def create_movie(session: AsyncSession, *, body: MovieCreate, today: date)
     return await movie_detail(session, movie_id=movie.id)
 
 
+async def ensure_movie(session: AsyncSession, *, body: MovieCreate, today: date) -> tuple[Movie, bool]:
+    """Find the movie by its title or create it; True when created. A found movie is left as it is."""
+    found = await MoviesRepository(session).movie_by_title(body.title)
+    if found is not None:
+        return found, False
+    created = await create_movie(session, body=body, today=today)
+    return await get_movie(session, movie_id=created.id), True
+
+
 async def update_movie(session: AsyncSession, *, movie_id: uuid.UUID, changes: MovieUpdate) -> MoviePublic:
     """Apply the fields the Admin sent; genres and cast are replaced when sent."""
     repo = MoviesRepository(session)
@@ -192,6 +201,20 @@ async def create_genre(session: AsyncSession, *, body: GenreCreate) -> Genre:
     genre = Genre(name=body.name, slug=body.slug)
     await repo.add(genre)
     return genre
+
+
+async def ensure_genre(session: AsyncSession, *, body: GenreCreate) -> tuple[Genre, bool]:
+    """Find the genre by name or slug or create it; True when created."""
+    assert body.slug is not None  # GenreCreate makes one from the name
+    found = await MoviesRepository(session).genre_by_name_or_slug(body.name, body.slug)
+    if found is not None:
+        return found, False
+    return await create_genre(session, body=body), True
+
+
+async def genre_ids_by_slug(session: AsyncSession, *, slugs: Collection[str]) -> dict[str, uuid.UUID]:
+    """Return the ids of the genres with these slugs, keyed by slug (unknown slugs left out)."""
+    return {g.slug: g.id for g in await MoviesRepository(session).genres_by_slug(slugs)}
 
 
 async def list_reviews(session: AsyncSession, *, movie_id: uuid.UUID, page: PageParams) -> Page[ReviewPublic]:

@@ -12,9 +12,11 @@ import pytest
 from domain.auth.roles import Role
 from domain.shared.time import LOCAL_TZ
 
-# Ben Thanh market, Ho Chi Minh City; Hoan Kiem lake, Hanoi.
+# Ben Thanh market, Ho Chi Minh City; Hoan Kiem lake, Hanoi. Test cinemas stand by default where no
+# one searches (0°, 0°), so the nearby searches below only meet the cinemas they place themselves.
 BEN_THANH = (10.7725, 106.6980)
 HOAN_KIEM = (21.0288, 105.8525)
+NOWHERE = (0.0, 0.0)
 
 
 def _marker() -> str:
@@ -26,7 +28,7 @@ def _cinema_body(name: str, lat: float, lng: float, **fields: Any) -> dict[str, 
             "latitude": lat, "longitude": lng, "phone": "028 3822 1234", "facilities": ["Parking"], **fields}
 
 
-async def _cinema(client: httpx.AsyncClient, admin: Any, lat: float = BEN_THANH[0], lng: float = BEN_THANH[1],
+async def _cinema(client: httpx.AsyncClient, admin: Any, lat: float = NOWHERE[0], lng: float = NOWHERE[1],
                   **fields: Any) -> dict[str, Any]:
     body = _cinema_body(fields.pop("name", f"Cinema {_marker()}"), lat, lng, **fields)
     response = await client.post("/api/cinemas", headers=admin.headers, json=body)
@@ -145,10 +147,12 @@ class TestNearby:
         assert (two["total"], [c["id"] for c in two["items"]]) == (2, [middle["id"]])
 
     async def test_hanoi_is_not_near_saigon(self, client: httpx.AsyncClient, make_user: Any) -> None:
-        hanoi = await _cinema(client, await make_user(Role.ADMIN), *HOAN_KIEM)
+        admin = await make_user(Role.ADMIN)
+        hanoi, saigon = await _cinema(client, admin, *HOAN_KIEM), await _cinema(client, admin, 10.85, 106.77)
         page = await _get(client, "/api/cinemas/nearby", lat=BEN_THANH[0], lng=BEN_THANH[1], radiusKm=500,
                           pageSize=100)
-        assert hanoi["id"] not in {c["id"] for c in page["items"]}
+        ids = {c["id"] for c in page["items"]}
+        assert saigon["id"] in ids and hanoi["id"] not in ids
 
     @pytest.mark.parametrize("params", [
         {"lat": 91, "lng": 106}, {"lat": -90.5, "lng": 106}, {"lat": 10, "lng": 181}, {"lat": 10, "lng": -200},
@@ -338,3 +342,34 @@ class TestAdminOnly:
         assert await _get(client, f"/api/cinemas/{cinema['id']}") == cinema
         assert await _get(client, f"/api/cinemas/{cinema['id']}/theaters/{theater['id']}") == theater
         assert await _seats(client, theater) == seats_before
+
+
+class TestDemoCatalog:
+    async def test_seed_makes_a_believable_chain_once(self, client: httpx.AsyncClient, settings: Any) -> None:
+        from cinema.seed import run_seed
+        from cinema.seed_catalog import CINEMAS, GENRES, MOVIES, seed_cinemas, seed_genres, seed_movies
+
+        steps = [("genres", seed_genres), ("movies", seed_movies), ("cinemas and theaters", seed_cinemas)]
+        first = await run_seed(settings.resolved_database_url, steps=steps)
+        again = await run_seed(settings.resolved_database_url, steps=steps)
+        assert len(first) == len(GENRES) + len(MOVIES) + sum(1 + len(c.theaters) for c in CINEMAS)
+        assert [(s.kind, s.name) for s in again] == [(s.kind, s.name) for s in first]
+        assert not any(s.created for s in again), "a second run changes nothing"
+
+        hcmc = await _get(client, "/api/cinemas/nearby", lat=BEN_THANH[0], lng=BEN_THANH[1], radiusKm=15)
+        assert hcmc["items"][0]["name"] == "CineViet Lê Lợi"
+        assert {c["name"] for c in hcmc["items"]} >= {"CineViet Lê Lợi", "CineViet Thảo Điền", "CineViet Phú Mỹ Hưng"}
+        hanoi = await _get(client, "/api/cinemas", city="ha noi")
+        assert {c["name"] for c in hanoi["items"]} >= {"CineViet Hoàn Kiếm", "CineViet Cầu Giấy"}
+        le_loi = hcmc["items"][0]
+        theaters = (await _get(client, f"/api/cinemas/{le_loi['id']}/theaters"))["items"]
+        assert len(theaters) == 4 and {"IMAX", "3D", "2D"} <= {t["screenType"] for t in theaters}
+        imax = next(t for t in theaters if t["screenType"] == "IMAX")
+        seats = (await _seats(client, imax))["seats"]
+        assert imax["capacity"] == len(seats) == 308 and {s["type"] for s in seats} == {"Standard", "VIP", "Couple"}
+
+        movies = (await _get(client, "/api/movies", q="lat mat"))["items"]
+        assert movies[0]["title"] == "Lật Mặt 7: Một Điều Ước" and movies[0]["genres"]
+        assert (await _get(client, "/api/movies", q="dao pho"))["items"][0]["title"] == "Đào, Phở và Piano"
+        statuses = {m["status"] for m in (await _get(client, "/api/movies", pageSize=100))["items"]}
+        assert {"Showing", "Coming", "Ended"} <= statuses
