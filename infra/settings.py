@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
 
     seat_hold_seconds: int = 900
+    max_seats_per_booking: int = 8
     showtimes: ShowtimeSettings = ShowtimeSettings()
 
     # Social sign-in: set CINEMA_GOOGLE__CLIENT_ID / __CLIENT_SECRET (and FACEBOOK) to enable.

@@ -64,6 +64,7 @@ def settings(servers: Servers) -> Settings:
         smtp_port=ports.smtp,
         mailbox_url=f"http://127.0.0.1:{ports.mailbox}",
         api_port=free_port(),
+        seat_hold_seconds=30,
         admin_email="first-admin@example.com",
         admin_password="First-admin-1",  # type: ignore[arg-type]
         jwt_secret="test-secret-0123456789abcdef0123456789abcdef",  # type: ignore[arg-type]

@@ -13,11 +13,14 @@ from temporalio.worker import Worker
 
 from activities.catalog_lifecycle import CatalogLifecycleActivities
 from activities.notifications import NotificationActivities
+from activities.seats import SeatActivities
 from activities.system import SystemActivities
 from infra.db import SessionMaker
 from infra.mail import Mailer
+from domain.showtimes.pricing import PricingPolicy
 from infra.settings import ShowtimeSettings, get_settings
 from workers.catalog import ensure_sweep_schedule
+from workflows.booking import BookingWorkflow
 from workflows.catalog_sweep import CatalogSweepWorkflow
 from workflows.health import HealthWorkflow
 from workflows.mail import SendMailWorkflow
@@ -62,6 +65,12 @@ def _catalog_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
             lifecycle.sweep_movies, lifecycle.arm_showtime_timers]
 
 
+def _booking_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
+    seats = SeatActivities(deps.sessionmaker, PricingPolicy.from_settings(deps.showtimes.pricing,
+                                                                          deps.showtimes.holidays))
+    return [seats.lock_seats, seats.release_seats]
+
+
 async def _catalog_start(client: Client, deps: WorkerDeps) -> None:
     await ensure_sweep_schedule(client, every=deps.showtimes.lifecycle_sweep_interval)
 
@@ -71,6 +80,7 @@ QUEUES: dict[TaskQueue, QueueSpec] = {
     TaskQueue.NOTIFICATIONS: QueueSpec(workflows=[SendMailWorkflow], activities=_notification_activities),
     TaskQueue.CATALOG: QueueSpec(workflows=[ShowtimeLifecycleWorkflow, MovieLifecycleWorkflow, CatalogSweepWorkflow],
                                  activities=_catalog_activities, on_start=_catalog_start),
+    TaskQueue.BOOKINGS: QueueSpec(workflows=[BookingWorkflow], activities=_booking_activities),
 }
 
 ALL_WORKFLOWS = [wf for spec in QUEUES.values() for wf in spec.workflows]

@@ -9,3 +9,4 @@ class TaskQueue(StrEnum):
     SYSTEM = "cinema-system"
     NOTIFICATIONS = "cinema-notifications"
     CATALOG = "cinema-catalog"
+    BOOKINGS = "cinema-bookings"

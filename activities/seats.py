@@ -1,0 +1,35 @@
+"""Seat activities of the showtimes service: hold, release (the compensation), sell."""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from activities.errors import as_application_error
+from domain.bookings.schemas import LockSeatsInput, ReleaseSeatsInput, SeatLine
+from domain.shared.time import utcnow
+from domain.showtimes import seat_claims
+from domain.showtimes.pricing import PricingPolicy
+from infra.db import SessionMaker, unit_of_work
+
+
+class SeatActivities:
+    def __init__(self, sessionmaker: SessionMaker, policy: PricingPolicy) -> None:
+        self._sessionmaker = sessionmaker
+        self._policy = policy
+
+    @activity.defn
+    async def lock_seats(self, input: LockSeatsInput) -> list[SeatLine]:
+        """Hold the seats for the booking, all or none (one atomic UPDATE); safe to run twice."""
+        with as_application_error():
+            async with unit_of_work(self._sessionmaker) as session:
+                seats = await seat_claims.claim(
+                    session, showtime_id=input.showtime_id, seat_ids=input.seat_ids, booking_id=input.booking_id,
+                    user_id=input.user_id, until=input.until, now=utcnow(), max_seats=input.max_seats,
+                    policy=self._policy)
+        return [SeatLine(seat_id=s.seat_id, row=s.row, number=s.number, type=s.type, price=s.price) for s in seats]
+
+    @activity.defn
+    async def release_seats(self, input: ReleaseSeatsInput) -> int:
+        """Compensates lock_seats: free what the booking still holds (nothing held is fine)."""
+        async with unit_of_work(self._sessionmaker) as session:
+            return await seat_claims.release(session, showtime_id=input.showtime_id, booking_id=input.booking_id)

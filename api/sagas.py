@@ -1,0 +1,43 @@
+"""Talking to saga workflows from the API: starting them and turning their refusals into HTTP errors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
+
+from domain.bookings.saga import SagaState
+from domain.shared.errors import DomainError
+from workflows.booking import BOOKING_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
+
+
+class SagaRefused(DomainError):
+    """A workflow step refused the request (seats taken, orphan seat, voucher used up, ...)."""
+
+    def __init__(self, code: str, message: str, status: int, details: Any) -> None:
+        super().__init__(message, details)
+        self.code = code  # type: ignore[misc]
+        self.status_code = status  # type: ignore[misc]
+
+
+def refused(error: WorkflowUpdateFailedError) -> DomainError:
+    """The HTTP error for a failed update: the ApplicationError raised by the workflow names it."""
+    cause = error.cause
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = cause.cause
+    if cause is None or not cause.type:
+        return SagaRefused("SAGA_FAILED", "The request could not be completed.", 409, None)
+    extra = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+    return SagaRefused(cause.type, cause.message, int(extra.get("status", 409)), extra.get("details"))
+
+
+def booking_search_attributes(*, booking_id: uuid.UUID, user_id: uuid.UUID,
+                              showtime_id: uuid.UUID) -> TypedSearchAttributes:
+    """How operators find a booking's saga in the Temporal UI."""
+    return TypedSearchAttributes([
+        SearchAttributePair(BOOKING_ID, str(booking_id)), SearchAttributePair(USER_ID, str(user_id)),
+        SearchAttributePair(SHOWTIME_ID, str(showtime_id)), SearchAttributePair(SAGA_STATE, SagaState.STARTED.value),
+    ])

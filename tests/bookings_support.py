@@ -1,0 +1,49 @@
+"""Shared set-up for booking tests: a showtime with a known seat map, and seat states read from PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from domain.shared.time import utcnow
+from domain.showtimes import service as showtimes_service
+from domain.showtimes.models import SeatStatus, ShowtimeSeat
+from domain.showtimes.pricing import PricingPolicy
+from domain.showtimes.schemas import ShowtimeCreate
+from domain.showtimes.service import ScheduleRules
+from infra.db import SessionMaker, unit_of_work
+from tests.domain.showtimes.factories import local_time, local_today, make_movie, make_theater
+
+# Row A: 10 standard seats with an aisle after 4; row B: 10 VIP; row C: couples in pairs.
+LAYOUT = {"rows": 3, "seatsPerRow": 10, "aisles": [4], "vipRows": ["B"], "coupleRows": ["C"], "brokenSeats": []}
+
+
+async def make_showtime(sessionmaker: SessionMaker, *, days_ahead: int = 3, hour: int = 20,
+                        layout: dict[str, Any] | None = None) -> Any:
+    movie = await make_movie(sessionmaker, duration=100)
+    theater = await make_theater(sessionmaker, layout=layout or LAYOUT)
+    rules = ScheduleRules(cleaning_gap=timedelta(minutes=15), policy=PricingPolicy())
+    body = ShowtimeCreate.model_validate({
+        "movieId": str(movie.id), "theaterId": str(theater.id),
+        "startTime": local_time(local_today() + timedelta(days=days_ahead), hour).isoformat(), "basePrice": 90_000})
+    async with unit_of_work(sessionmaker) as session:
+        return await showtimes_service.create_showtime(session, data=body, rules=rules, now=utcnow())
+
+
+async def seats(sessionmaker: SessionMaker, showtime_id: uuid.UUID) -> dict[str, ShowtimeSeat]:
+    """The showtime's seats by label (A1, B10, ...), as PostgreSQL has them now."""
+    async with sessionmaker() as session:
+        rows = (await session.exec(select(ShowtimeSeat).where(col(ShowtimeSeat.showtime_id) == showtime_id))).all()
+    return {f"{s.row}{s.number}": s for s in rows}
+
+
+async def seat_ids(sessionmaker: SessionMaker, showtime_id: uuid.UUID, *labels: str) -> list[str]:
+    by_label = await seats(sessionmaker, showtime_id)
+    return [str(by_label[label].seat_id) for label in labels]
+
+
+async def locked(sessionmaker: SessionMaker, showtime_id: uuid.UUID) -> set[str]:
+    return {label for label, s in (await seats(sessionmaker, showtime_id)).items() if s.status is SeatStatus.LOCKED}
