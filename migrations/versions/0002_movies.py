@@ -72,13 +72,15 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint("duration > 0", name=op.f("ck_movie_duration_positive")),
-        sa.CheckConstraint("end_date IS NULL OR end_date >= release_date", name=op.f("ck_movie_ends_after_release")),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= release_date",
+                           name=op.f("ck_movie_ends_after_release")),
         sa.CheckConstraint("rating >= 0 AND rating <= 5", name=op.f("ck_movie_rating_range")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_movie")),
         schema="movies",
     )
     op.create_index(op.f("ix_movies_movie_language"), "movie", ["language"], unique=False, schema="movies")
-    op.create_index(op.f("ix_movies_movie_release_date"), "movie", ["release_date"], unique=False, schema="movies")
+    op.create_index(op.f("ix_movies_movie_release_date"), "movie", ["release_date"], unique=False,
+                    schema="movies")
     op.create_index(op.f("ix_movies_movie_status"), "movie", ["status"], unique=False, schema="movies")
     op.execute(SEARCH_INDEX)
     op.create_table(

@@ -67,8 +67,8 @@ CATALOG = [
     ("Lật Mặt 7: Một Điều Ước", {"originalTitle": "Face Off 7: One Wish", "director": "Lý Hải"}),
     ("Đào, Phở và Piano", {"director": "Phi Tiến Sơn"}),
     ("Mai", {"director": "Trấn Thành", "ageRating": "T18"}),
-    ("Avengers: Endgame", {"originalTitle": "Avengers: Endgame", "director": "Anthony Russo", "language": "en",
-                           "country": "US"}),
+    ("Avengers: Endgame", {"originalTitle": "Avengers: Endgame", "director": "Anthony Russo",
+                           "language": "en", "country": "US"}),
     ("Nhà Bà Nữ", {"director": "Trấn Thành", "ageRating": "T16"}),
 ]
 
@@ -95,11 +95,13 @@ class TestSearch:
         ("piano", "Đào, Phở và Piano"),
         ("mai", "Mai"),
     ])
-    async def test_finds_the_title_first(self, client: httpx.AsyncClient, genre: str, q: str, first: str) -> None:
+    async def test_finds_the_title_first(self, client: httpx.AsyncClient, genre: str, q: str,
+                                         first: str) -> None:
         titles = await _titles(client, q=q, genre=genre)
         assert titles and titles[0] == first, titles
 
-    async def test_short_word_does_not_drag_in_lookalikes(self, client: httpx.AsyncClient, genre: str) -> None:
+    async def test_short_word_does_not_drag_in_lookalikes(self, client: httpx.AsyncClient,
+                                                          genre: str) -> None:
         assert await _titles(client, q="mai", genre=genre) == ["Mai"]
 
     async def test_director_is_searched_too(self, client: httpx.AsyncClient, genre: str) -> None:
@@ -136,7 +138,8 @@ class TestFiltersSortPages:
         slug = (await _get(client, "/api/genres", pageSize=100))["items"]
         return next(g["slug"] for g in slug if g["id"] == genre), admin
 
-    async def test_status_follows_the_dates(self, client: httpx.AsyncClient, catalog: tuple[str, Any]) -> None:
+    async def test_status_follows_the_dates(self, client: httpx.AsyncClient,
+                                            catalog: tuple[str, Any]) -> None:
         genre, _ = catalog
         assert await _titles(client, genre=genre, status="Showing", sort="title") == ["Alpha", "Bravo"]
         assert await _titles(client, genre=genre, status="Coming") == ["Charlie"]
@@ -204,7 +207,8 @@ class TestShowcases:
         lucky = await _create(client, admin, f"One lucky review {marker}")
         coming = await _create(client, admin, f"Not out yet {marker}", releaseDate=_day(5))
         for _ in range(6):
-            assert (await _review(client, await make_user(), crowd["id"], 5 if _ % 2 else 4)).status_code == 201
+            stars = 5 if _ % 2 else 4
+            assert (await _review(client, await make_user(), crowd["id"], stars)).status_code == 201
         assert (await _review(client, await make_user(), lucky["id"], 5)).status_code == 201
         ranked = await _all_ids(client, "/api/movies/trending")
         assert ranked.index(crowd["id"]) < ranked.index(lucky["id"]) and coming["id"] not in ranked
@@ -275,7 +279,8 @@ class TestAdminCrud:
     async def test_bad_create_is_422_and_creates_nothing(self, client: httpx.AsyncClient, make_user: Any,
                                                          body: dict[str, Any], field: str) -> None:
         admin, marker = await make_user(Role.ADMIN), _marker()
-        response = await client.post("/api/movies", headers=admin.headers, json={**_body(f"Nope {marker}"), **body})
+        response = await client.post("/api/movies", headers=admin.headers,
+                                     json={**_body(f"Nope {marker}"), **body})
         assert response.status_code == 422, response.text
         assert field in {d["field"] for d in response.json()["error"]["details"]}
         assert await _titles(client, q=f"Nope {marker}") == []
@@ -289,7 +294,8 @@ class TestAdminCrud:
 
 
 class TestSoftDelete:
-    async def test_deleted_movie_is_gone_from_the_api_but_kept(self, client: httpx.AsyncClient, make_user: Any,
+    async def test_deleted_movie_is_gone_from_the_api_but_kept(self, client: httpx.AsyncClient,
+                                                               make_user: Any,
                                                                 sessionmaker: SessionMaker) -> None:
         admin, marker = await make_user(Role.ADMIN), _marker()
         movie = await _create(client, admin, f"Doomed {marker}")
@@ -302,7 +308,8 @@ class TestSoftDelete:
         user = await make_user()
         assert (await _review(client, user, movie["id"], 4)).status_code == 404
         async with sessionmaker() as session:
-            row = (await session.exec(text("SELECT deleted_at FROM movies.movie WHERE id = :id"),  # type: ignore[call-overload]
+            query = text("SELECT deleted_at FROM movies.movie WHERE id = :id")
+            row = (await session.exec(query,  # type: ignore[call-overload]
                                       params={"id": movie["id"]})).one()
         assert row.deleted_at is not None
 
@@ -311,7 +318,8 @@ class TestSoftDelete:
         admin = await make_user(Role.ADMIN)
         movie = await _create(client, admin, f"Scheduled {_marker()}")
         theater = await _theater(client, admin)
-        start = (datetime.now(LOCAL_TZ) + timedelta(days=2)).replace(hour=19, minute=0, second=0, microsecond=0)
+        start = (datetime.now(LOCAL_TZ) + timedelta(days=2)).replace(hour=19, minute=0, second=0,
+                                                                     microsecond=0)
         response = await client.post("/api/showtimes", headers=admin.headers, json={
             "movieId": movie["id"], "theaterId": theater, "startTime": start.isoformat(), "basePrice": 90000})
         assert response.status_code == 201, response.text
@@ -352,7 +360,8 @@ class TestReviews:
         movie = await _create(client, await make_user(Role.ADMIN), "Busy")
         users = [await make_user() for _ in range(8)]
         stars = [5, 4, 1, 3, 5, 2, 4, 4]
-        responses = await asyncio.gather(*(_review(client, u, movie["id"], s) for u, s in zip(users, stars)))
+        responses = await asyncio.gather(*(_review(client, u, movie["id"], s)
+                                           for u, s in zip(users, stars, strict=True)))
         assert [r.status_code for r in responses] == [201] * 8
         after = await _get(client, f"/api/movies/{movie['id']}")
         assert (after["reviewCount"], after["rating"]) == (8, 3.5)
@@ -363,7 +372,8 @@ class TestReviews:
         assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
         assert (await _get(client, f"/api/movies/{movie['id']}"))["reviewCount"] == 1
 
-    async def test_list_is_public_newest_first_and_paged(self, client: httpx.AsyncClient, make_user: Any) -> None:
+    async def test_list_is_public_newest_first_and_paged(self, client: httpx.AsyncClient,
+                                                         make_user: Any) -> None:
         movie = await _create(client, await make_user(Role.ADMIN), "Listed")
         for stars in (3, 4, 5):
             assert (await _review(client, await make_user(), movie["id"], stars)).status_code == 201
@@ -373,7 +383,8 @@ class TestReviews:
         assert [r["rating"] for r in rest["items"]] == [3]
         assert "userId" not in page["items"][0]
 
-    async def test_coming_movie_cannot_be_reviewed_yet(self, client: httpx.AsyncClient, make_user: Any) -> None:
+    async def test_coming_movie_cannot_be_reviewed_yet(self, client: httpx.AsyncClient,
+                                                       make_user: Any) -> None:
         movie = await _create(client, await make_user(Role.ADMIN), "Soon", releaseDate=_day(10))
         response = await _review(client, await make_user(), movie["id"], 5)
         assert response.status_code == 409 and response.json()["error"]["code"] == "MOVIE_NOT_RELEASED"
@@ -383,7 +394,8 @@ class TestReviews:
     async def test_bad_review_is_422_and_changes_nothing(self, client: httpx.AsyncClient, make_user: Any,
                                                          body: dict[str, Any]) -> None:
         movie = await _create(client, await make_user(Role.ADMIN), "Strict")
-        response = await client.post(f"/api/movies/{movie['id']}/reviews", headers=(await make_user()).headers,
+        response = await client.post(f"/api/movies/{movie['id']}/reviews",
+                                     headers=(await make_user()).headers,
                                      json=body)
         assert response.status_code == 422, response.text
         assert (await _get(client, f"/api/movies/{movie['id']}/reviews"))["total"] == 0
@@ -418,7 +430,8 @@ class TestPoster:
         served = await client.get(url)
         assert served.status_code == 200 and served.headers["content-type"] == "image/png"
 
-    async def test_non_image_is_415_and_changes_nothing(self, client: httpx.AsyncClient, make_user: Any) -> None:
+    async def test_non_image_is_415_and_changes_nothing(self, client: httpx.AsyncClient,
+                                                        make_user: Any) -> None:
         admin = await make_user(Role.ADMIN)
         movie = await _create(client, admin, "Still no poster")
         response = await client.post(f"/api/movies/{movie['id']}/poster", headers=admin.headers,
@@ -439,7 +452,8 @@ class TestGenres:
         await _genre(client, admin)
         await _genre(client, admin)
         page = await _get(client, "/api/genres", pageSize=1)
-        assert len(page["items"]) == 1 and page["total"] >= 2 and set(page["items"][0]) == {"id", "name", "slug"}
+        assert len(page["items"]) == 1 and page["total"] >= 2
+        assert set(page["items"][0]) == {"id", "name", "slug"}
 
     async def test_name_and_slug_are_unique(self, client: httpx.AsyncClient, make_user: Any) -> None:
         admin = await make_user(Role.ADMIN)
@@ -448,7 +462,8 @@ class TestGenres:
             response = await client.post("/api/genres", headers=admin.headers, json=body)
             assert response.status_code == 409 and response.json()["error"]["code"] == "GENRE_EXISTS"
 
-    async def test_slug_is_made_from_a_vietnamese_name(self, client: httpx.AsyncClient, make_user: Any) -> None:
+    async def test_slug_is_made_from_a_vietnamese_name(self, client: httpx.AsyncClient,
+                                                       make_user: Any) -> None:
         marker = _marker()
         response = await client.post("/api/genres", headers=(await make_user(Role.ADMIN)).headers,
                                      json={"name": f"Tâm lý {marker}"})
@@ -464,8 +479,8 @@ ADMIN_CALLS = [
 
 
 class TestAdminOnly:
-    @pytest.mark.parametrize(("role", "status"), [(Role.CUSTOMER, 403), (Role.STAFF, 403), (Role.MANAGER, 403),
-                                                  (None, 401)])
+    @pytest.mark.parametrize(("role", "status"), [(Role.CUSTOMER, 403), (Role.STAFF, 403),
+                                                  (Role.MANAGER, 403), (None, 401)])
     @pytest.mark.parametrize(("method", "path", "body"), ADMIN_CALLS)
     async def test_refused_and_nothing_changes(self, client: httpx.AsyncClient, make_user: Any,
                                                role: Role | None, status: int, method: str, path: str,

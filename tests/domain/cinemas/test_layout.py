@@ -80,7 +80,8 @@ class TestSeatTypes:
 
     def test_an_aisle_inside_a_pair_is_refused(self) -> None:
         problems = _problems(_spec(coupleRows=["C"], aisles=[3]))
-        assert problems == [{"field": "aisles", "message": "An aisle after seat 3 would split the couple seat 3-4."}]
+        assert problems == [{"field": "aisles",
+                             "message": "An aisle after seat 3 would split the couple seat 3-4."}]
 
     def test_a_row_cannot_be_vip_and_couple(self) -> None:
         assert [p["field"] for p in _problems(_spec(vipRows=["C"], coupleRows=["C"]))] == ["coupleRows"]
@@ -117,7 +118,7 @@ class TestShapeOfTheDescription:
             LayoutSpec.model_validate(fields)
 
     def test_every_problem_is_reported_at_once(self) -> None:
-        spec = LayoutSpec.model_validate({"rows": 2, "seatsPerRow": 7, "aisles": [7], "coupleRows": ["B", "Z"],
-                                          "brokenSeats": ["A8"]})
-        assert sorted(p["field"] for p in _problems(spec)) == ["aisles", "aisles", "brokenSeats", "coupleRows",
-                                                               "coupleRows"]
+        spec = LayoutSpec.model_validate({"rows": 2, "seatsPerRow": 7, "aisles": [7],
+                                          "coupleRows": ["B", "Z"], "brokenSeats": ["A8"]})
+        fields = sorted(p["field"] for p in _problems(spec))
+        assert fields == ["aisles", "aisles", "brokenSeats", "coupleRows", "coupleRows"]

@@ -18,9 +18,9 @@ RELEASE, END = date(2026, 3, 1), date(2026, 4, 15)
 
 class TestStatusOn:
     @pytest.mark.parametrize(("today", "expected"), [
-        (date(2026, 2, 28), MovieStatus.COMING), (RELEASE, MovieStatus.SHOWING), (date(2026, 4, 1),
-                                                                                    MovieStatus.SHOWING),
-        (END, MovieStatus.SHOWING), (date(2026, 4, 16), MovieStatus.ENDED)])
+        (date(2026, 2, 28), MovieStatus.COMING), (RELEASE, MovieStatus.SHOWING),
+        (date(2026, 4, 1), MovieStatus.SHOWING), (END, MovieStatus.SHOWING),
+        (date(2026, 4, 16), MovieStatus.ENDED)])
     def test_follows_the_dates(self, today: date, expected: MovieStatus) -> None:
         assert status_on(today, RELEASE, END) is expected
 
@@ -86,7 +86,8 @@ class TestTrending:
 
 
 def _movie(**fields: Any) -> dict[str, Any]:
-    return {"title": "Mai", "duration": 131, "releaseDate": "2024-02-10", "language": "vi", "ageRating": "T18",
+    return {"title": "Mai", "duration": 131, "releaseDate": "2024-02-10", "language": "vi",
+            "ageRating": "T18",
             **fields}
 
 
@@ -97,7 +98,8 @@ class TestMovieBodies:
 
     @pytest.mark.parametrize(("fields", "field"), [
         ({"title": "  "}, "title"), ({"duration": 0}, "duration"), ({"duration": 601}, "duration"),
-        ({"ageRating": "R"}, "ageRating"), ({"endDate": "2024-02-09"}, "endDate"), ({"language": "vie"}, "language"),
+        ({"ageRating": "R"}, "ageRating"), ({"endDate": "2024-02-09"}, "endDate"),
+        ({"language": "vie"}, "language"),
         ({"posterUrl": "javascript:alert(1)"}, "posterUrl"), ({"status": "Soon"}, "status"),
         ({"rating": 5}, "rating"), ({"genreIds": ["not-a-uuid"]}, "genreIds"),
     ])
