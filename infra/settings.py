@@ -101,6 +101,11 @@ class Settings(BaseSettings):
 
     seat_hold_seconds: int = 900
     max_seats_per_booking: int = 8
+    # Signs QR ticket codes; like the JWT secret it must be set outside development.
+    ticket_secret: SecretStr = SecretStr("dev-only-ticket-secret-0123456789abcdef")
+    # Doors open this long before a showtime starts and close this long after.
+    entry_opens_before: timedelta = timedelta(minutes=45)
+    entry_closes_after: timedelta = timedelta(minutes=30)
     showtimes: ShowtimeSettings = ShowtimeSettings()
 
     # Social sign-in: set CINEMA_GOOGLE__CLIENT_ID / __CLIENT_SECRET (and FACEBOOK) to enable.
@@ -110,8 +115,11 @@ class Settings(BaseSettings):
     app_url: str | None = None
 
     def model_post_init(self, _context: object) -> None:
-        if self.env != "development" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
-            raise ValueError("CINEMA_JWT_SECRET must be set outside development")
+        if self.env not in ("development", "test"):
+            if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+                raise ValueError("CINEMA_JWT_SECRET must be set outside development")
+            if self.ticket_secret.get_secret_value().startswith("dev-only"):
+                raise ValueError("CINEMA_TICKET_SECRET must be set outside development")
 
     # Resolved addresses: an explicit URL wins, otherwise the embedded server's loopback address.
     @property

@@ -47,3 +47,23 @@ async def seat_ids(sessionmaker: SessionMaker, showtime_id: uuid.UUID, *labels: 
 
 async def locked(sessionmaker: SessionMaker, showtime_id: uuid.UUID) -> set[str]:
     return {label for label, s in (await seats(sessionmaker, showtime_id)).items() if s.status is SeatStatus.LOCKED}
+
+
+async def confirmed_booking(sessionmaker: SessionMaker, *, user_id: uuid.UUID, showtime: Any, labels: list[str],
+                            secret: str) -> uuid.UUID:
+    """A paid booking made with the saga's own activities (hold, record, confirm), minus the payment."""
+    from activities.bookings import BookingActivities
+    from activities.seats import SeatActivities
+    from domain.bookings.schemas import ConfirmBookingInput, CreateBookingInput, LockSeatsInput
+
+    booking_id, until = uuid.uuid4(), utcnow() + timedelta(minutes=10)
+    ids = [uuid.UUID(i) for i in await seat_ids(sessionmaker, showtime.id, *labels)]
+    lines = await SeatActivities(sessionmaker, PricingPolicy()).lock_seats(LockSeatsInput(
+        booking_id=booking_id, user_id=user_id, showtime_id=showtime.id, seat_ids=ids, until=until, max_seats=8))
+    bookings = BookingActivities(sessionmaker, secret)
+    await bookings.create_booking(CreateBookingInput(
+        booking_id=booking_id, user_id=user_id, showtime_id=showtime.id, seats=lines, discount=0,
+        voucher_code=None, payment_method="Cash", expires_at=until))
+    await bookings.confirm_booking(ConfirmBookingInput(booking_id=booking_id, showtime_id=showtime.id,
+                                                       payment_id=None))
+    return booking_id

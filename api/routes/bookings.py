@@ -5,15 +5,31 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, Header, Query, Response, status
 from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import CurrentUser, SettingsDep, TemporalDep
+from api.deps import CurrentUser, SessionDep, SettingsDep, StaffUser, TemporalDep
 from api.sagas import booking_search_attributes, refused
 from domain.auth.roles import Role
-from domain.bookings.schemas import BookingInput, HoldView, LockSeatsRequest, Requester, SeatSelection
+from domain.bookings import service as bookings_service
+from domain.bookings.checkin import EntryWindow
+from domain.bookings.models import Booking, BookingSeat
+from domain.bookings.schemas import (
+    AdmissionPublic,
+    BookingInput,
+    BookingPublic,
+    HoldView,
+    LockSeatsRequest,
+    Requester,
+    SeatLine,
+    SeatSelection,
+    ValidateTicketRequest,
+)
+from domain.shared.schemas import Page, PageParams
+from domain.shared.time import utcnow
+from infra.qr import qr_svg
 from domain.shared.errors import NotFound
 from workflows.booking import BookingWorkflow
 from workflows.queues import TaskQueue
@@ -65,3 +81,45 @@ async def release_hold(booking_id: uuid.UUID, user: CurrentUser, temporal: Tempo
         if e.status is RPCStatusCode.NOT_FOUND:
             raise NotFound("No such booking.") from e
         raise
+
+
+def _public(booking: Booking, seats: list[BookingSeat]) -> BookingPublic:
+    lines = [SeatLine(seat_id=s.seat_id, row=s.row, number=s.number, type=s.seat_type, price=s.price) for s in seats]
+    return BookingPublic.model_validate({**booking.model_dump(), "seats": lines})
+
+
+@router.get("/my-bookings", response_model=Page[BookingPublic], summary="Your bookings, newest first")
+async def my_bookings(user: CurrentUser, session: SessionDep,
+                      page: Annotated[PageParams, Query()]) -> Page[BookingPublic]:
+    rows, total = await bookings_service.of_user(session, user_id=user.user_id, offset=page.offset,
+                                                 limit=page.page_size)
+    return Page[BookingPublic](items=[_public(b, s) for b, s in rows], total=total, page=page.page,
+                               page_size=page.page_size)
+
+
+@router.get("/{booking_id}", response_model=BookingPublic, summary="One booking (its owner, or Staff)")
+async def read_booking(booking_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> BookingPublic:
+    booking, seats = await bookings_service.get(session, booking_id=booking_id, viewer=user.user_id,
+                                                staff=user.role.at_least(Role.STAFF))
+    return _public(booking, seats)
+
+
+@router.get("/{booking_id}/ticket.svg", response_class=Response, summary="The QR ticket as an SVG image",
+            responses={200: {"content": {"image/svg+xml": {}}}})
+async def ticket_image(booking_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+    booking, _ = await bookings_service.get(session, booking_id=booking_id, viewer=user.user_id,
+                                            staff=user.role.at_least(Role.STAFF))
+    if not booking.qr_code:
+        raise NotFound("This booking has no ticket yet (it is not confirmed).")
+    return Response(qr_svg(booking.qr_code), media_type="image/svg+xml")
+
+
+@router.post("/{booking_id}/validate", response_model=AdmissionPublic,
+             summary="Check a ticket in at the door (Staff): valid once, for its showtime, in the entry window")
+async def validate_ticket(booking_id: uuid.UUID, body: ValidateTicketRequest, staff: StaffUser,
+                          session: SessionDep, settings: SettingsDep) -> AdmissionPublic:
+    admission = await bookings_service.validate_ticket(
+        session, booking_id=booking_id, code=body.qr_code, showtime_id=body.showtime_id,
+        secret=settings.ticket_secret.get_secret_value(), now=utcnow(),
+        window=EntryWindow(before=settings.entry_opens_before, after=settings.entry_closes_after))
+    return AdmissionPublic(booking_id=admission.booking_id, seats=admission.seats, id_check=admission.id_check)

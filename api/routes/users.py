@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from api.deps import CurrentUser, SessionDep, SettingsDep
+from domain.bookings import history as bookings_history
 from domain.shared.schemas import Page, PageParams
 from domain.users import service as users_service
 from domain.users.errors import AvatarTooLarge
@@ -116,9 +117,9 @@ async def update_preferences(user: CurrentUser, body: PreferencesUpdate,
 
 @router.get("/booking-history", response_model=Page[BookingHistoryItem],
             summary="The user's bookings, newest first")
-async def booking_history(user: CurrentUser,
+async def booking_history(user: CurrentUser, session: SessionDep,
                           page: Annotated[PageParams, Query()]) -> Page[BookingHistoryItem]:
-    return await users_service.booking_history(user_id=user.user_id, page=page)
+    return await bookings_history.booking_history(session, user_id=user.user_id, page=page)
 
 
 router.include_router(uploads)

@@ -28,7 +28,8 @@ class AuthRepository:
         await self.session.flush()
 
     async def refresh_token_for_update(self, token_hash: str) -> RefreshToken | None:
-        stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+        stmt = (select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+                .with_for_update().execution_options(populate_existing=True))
         return (await self.session.exec(stmt)).one_or_none()
 
     async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
@@ -48,7 +49,7 @@ class AuthRepository:
     async def one_time_token_for_update(self, token_hash: str, purpose: str) -> OneTimeToken | None:
         stmt = (select(OneTimeToken)
                 .where(OneTimeToken.token_hash == token_hash, OneTimeToken.purpose == purpose)
-                .with_for_update())
+                .with_for_update().execution_options(populate_existing=True))
         return (await self.session.exec(stmt)).one_or_none()
 
     async def identity(self, provider: str, subject: str) -> OAuthIdentity | None:

@@ -74,3 +74,63 @@ class BookingOutcome(BaseModel):
     booking_id: uuid.UUID
     state: SagaState
     outcome: str
+
+
+class CreateBookingInput(BaseModel):
+    booking_id: uuid.UUID
+    user_id: uuid.UUID
+    showtime_id: uuid.UUID
+    seats: list[SeatLine]
+    discount: int
+    voucher_code: str | None
+    payment_method: str
+    expires_at: datetime
+
+
+class CloseBookingInput(BaseModel):
+    booking_id: uuid.UUID
+    status: str  # "Cancelled" or "Expired"
+    reason: str
+
+
+class ConfirmBookingInput(BaseModel):
+    booking_id: uuid.UUID
+    showtime_id: uuid.UUID
+    payment_id: uuid.UUID | None
+
+
+class Ticket(BaseModel):
+    booking_id: uuid.UUID
+    qr_code: str
+
+
+class BookingPublic(ApiModel):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    showtime_id: uuid.UUID
+    seats: list[SeatLine]
+    total_amount: int
+    discount: int
+    final_amount: int
+    status: str
+    payment_status: str
+    payment_method: str | None
+    voucher_code: str | None
+    qr_code: str | None = Field(description="The ticket code the QR image carries (once confirmed)")
+    expires_at: datetime
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    checked_in_at: datetime | None
+    created_at: datetime
+
+
+class ValidateTicketRequest(ApiModel):
+    qr_code: str = Field(min_length=10, max_length=200)
+    showtime_id: uuid.UUID = Field(description="The showtime being admitted at this door")
+
+
+class AdmissionPublic(ApiModel):
+    booking_id: uuid.UUID
+    seats: list[str]
+    id_check: bool = Field(description="T16/T18 film: check the guest's age")

@@ -38,7 +38,8 @@ class PromotionsRepository:
         await self.session.exec(stmt)  # type: ignore[call-overload]
 
     async def reservation_for_update(self, booking_id: uuid.UUID) -> VoucherReservation | None:
-        stmt = select(VoucherReservation).where(VoucherReservation.booking_id == booking_id).with_for_update()
+        stmt = (select(VoucherReservation).where(VoucherReservation.booking_id == booking_id)
+                .with_for_update().execution_options(populate_existing=True))
         return (await self.session.exec(stmt)).one_or_none()
 
     async def live_reservation_of(self, voucher_id: uuid.UUID, user_id: uuid.UUID) -> VoucherReservation | None:

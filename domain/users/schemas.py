@@ -122,7 +122,7 @@ class PreferencesUpdate(ApiModel):
 
 
 class BookingHistoryItem(ApiModel):
-    """One past booking (provisional shape: filled in once the bookings context exists)."""
+    """One booking in the user's history (composed by domain/bookings/history.py)."""
 
     booking_id: uuid.UUID
     status: str

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.shared.schemas import Page, PageParams
 from domain.users.errors import AvatarTooLarge, ProfileNotFound, UnsupportedImage
 from domain.users.models import UserPreference, UserProfile
 from domain.users.repository import UsersRepository
-from domain.users.schemas import BookingHistoryItem, LoyaltyPublic, PreferencesUpdate, ProfileUpdate
+from domain.users.schemas import LoyaltyPublic, PreferencesUpdate, ProfileUpdate
 
 if TYPE_CHECKING:
     from infra.storage import Storage
@@ -122,11 +121,6 @@ async def update_preferences(session: AsyncSession, *, user_id: uuid.UUID,
         setattr(preference, name, value)
     await UsersRepository(session).save(preference)
     return preference
-
-
-async def booking_history(*, user_id: uuid.UUID, page: PageParams) -> Page[BookingHistoryItem]:
-    """Return the user's past bookings, newest first (empty until the bookings context exists)."""
-    return Page[BookingHistoryItem](items=[], total=0, page=page.page, page_size=page.page_size)
 
 
 async def profiles_by_id(session: AsyncSession, *,

@@ -1,0 +1,62 @@
+"""Booking activities: the booking row (create, close as compensation, confirm with its ticket) and selling
+its seats."""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from activities.errors import as_application_error
+from domain.bookings import service as bookings_service
+from domain.bookings.models import BookingStatus
+from domain.bookings.schemas import CloseBookingInput, ConfirmBookingInput, CreateBookingInput, Ticket
+from domain.bookings.tickets import TicketCode, encode_ticket, new_nonce
+from domain.shared.errors import Conflict
+from domain.shared.time import utcnow
+from domain.showtimes import seat_claims
+from infra.db import SessionMaker, unit_of_work
+
+
+class SeatsLost(Conflict):
+    code = "SEATS_LOST"
+
+
+class BookingActivities:
+    def __init__(self, sessionmaker: SessionMaker, ticket_secret: str) -> None:
+        self._sessionmaker = sessionmaker
+        self._ticket_secret = ticket_secret
+
+    @activity.defn
+    async def create_booking(self, input: CreateBookingInput) -> None:
+        """Record the booking as Pending with its seats and prices (idempotent on the booking id)."""
+        async with unit_of_work(self._sessionmaker) as session:
+            await bookings_service.create_pending(
+                session, booking_id=input.booking_id, user_id=input.user_id, showtime_id=input.showtime_id,
+                seats=input.seats, discount=input.discount, voucher_code=input.voucher_code,
+                payment_method=input.payment_method, expires_at=input.expires_at)
+
+    @activity.defn
+    async def close_booking(self, input: CloseBookingInput) -> None:
+        """Compensates create_booking: a Pending booking ends Cancelled or Expired (no booking: no-op)."""
+        async with unit_of_work(self._sessionmaker) as session:
+            await bookings_service.close_unpaid(session, booking_id=input.booking_id,
+                                                status=BookingStatus(input.status), reason=input.reason,
+                                                now=utcnow())
+
+    @activity.defn
+    async def confirm_booking(self, input: ConfirmBookingInput) -> Ticket:
+        """Sell the held seats and confirm the booking with a signed QR ticket, in one transaction.
+
+        If a seat was lost (the hold ran out and someone else took it) nothing changes and SEATS_LOST
+        tells the saga to refund."""
+        with as_application_error():
+            async with unit_of_work(self._sessionmaker) as session:
+                booking, seats = await bookings_service.get(session, booking_id=input.booking_id)
+                if booking.qr_code:
+                    return Ticket(booking_id=booking.id, qr_code=booking.qr_code)
+                sold = await seat_claims.book(session, showtime_id=input.showtime_id, booking_id=input.booking_id)
+                if set(sold) != {seat.seat_id for seat in seats}:
+                    raise SeatsLost("Some seats of this booking were sold to someone else after the hold ended.")
+                code = encode_ticket(TicketCode(booking_id=booking.id, nonce=new_nonce()), secret=self._ticket_secret)
+                await bookings_service.confirm(session, booking_id=booking.id, payment_id=input.payment_id,
+                                               qr_code=code, now=utcnow())
+        return Ticket(booking_id=input.booking_id, qr_code=code)
