@@ -6,10 +6,12 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.errors import as_application_error
+from domain.bookings import mails as bookings_mails
 from domain.bookings import service as bookings_service
 from domain.bookings.models import BookingStatus
 from domain.bookings.schemas import CloseBookingInput, ConfirmBookingInput, CreateBookingInput, Ticket
 from domain.bookings.tickets import TicketCode, encode_ticket, new_nonce
+from domain.notifications.schemas import OutgoingMail
 from domain.shared.errors import Conflict
 from domain.shared.time import utcnow
 from domain.showtimes import seat_claims
@@ -60,3 +62,9 @@ class BookingActivities:
                 await bookings_service.confirm(session, booking_id=booking.id, payment_id=input.payment_id,
                                                qr_code=code, now=utcnow())
         return Ticket(booking_id=input.booking_id, qr_code=code)
+
+    @activity.defn
+    async def compose_confirmation(self, input: ConfirmBookingInput) -> OutgoingMail:
+        """The confirmation mail of a confirmed booking (film, cinema, time, seats, ticket code)."""
+        async with unit_of_work(self._sessionmaker) as session:
+            return await bookings_mails.confirmation(session, booking_id=input.booking_id)

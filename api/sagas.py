@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.bookings.saga import SagaState
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, NotFound
 from workflows.booking import BOOKING_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
 
 
@@ -41,3 +42,15 @@ def booking_search_attributes(*, booking_id: uuid.UUID, user_id: uuid.UUID,
         SearchAttributePair(BOOKING_ID, str(booking_id)), SearchAttributePair(USER_ID, str(user_id)),
         SearchAttributePair(SHOWTIME_ID, str(showtime_id)), SearchAttributePair(SAGA_STATE, SagaState.STARTED.value),
     ])
+
+
+async def update_saga(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> Any:
+    """Send an update to a running saga; its refusal becomes the HTTP error, a finished saga a 404."""
+    try:
+        return await handle.execute_update(update, arg)
+    except WorkflowUpdateFailedError as e:
+        raise refused(e) from e
+    except RPCError as e:
+        if e.status is RPCStatusCode.NOT_FOUND:
+            raise NotFound("No such booking, or its hold has ended.") from e
+        raise

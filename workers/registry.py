@@ -12,7 +12,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.catalog_lifecycle import CatalogLifecycleActivities
+from activities.bookings import BookingActivities
 from activities.notifications import NotificationActivities
+from activities.promotions import PromotionActivities
 from activities.seats import SeatActivities
 from activities.system import SystemActivities
 from infra.db import SessionMaker
@@ -39,6 +41,7 @@ class WorkerDeps:
     redis: Redis
     mailer: Mailer
     showtimes: ShowtimeSettings = field(default_factory=lambda: get_settings().showtimes)
+    ticket_secret: str = field(default_factory=lambda: get_settings().ticket_secret.get_secret_value())
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,20 @@ def _notification_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
 
 def _catalog_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     lifecycle = CatalogLifecycleActivities(deps.sessionmaker)
+    seats = SeatActivities(deps.sessionmaker, PricingPolicy.from_settings(deps.showtimes.pricing,
+                                                                          deps.showtimes.holidays))
     return [lifecycle.advance_showtime_status, lifecycle.advance_movie_status, lifecycle.sweep_showtimes,
-            lifecycle.sweep_movies, lifecycle.arm_showtime_timers]
+            lifecycle.sweep_movies, lifecycle.arm_showtime_timers, seats.lock_seats, seats.release_seats]
 
 
 def _booking_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
-    seats = SeatActivities(deps.sessionmaker, PricingPolicy.from_settings(deps.showtimes.pricing,
-                                                                          deps.showtimes.holidays))
-    return [seats.lock_seats, seats.release_seats]
+    bookings = BookingActivities(deps.sessionmaker, deps.ticket_secret)
+    return [bookings.create_booking, bookings.close_booking, bookings.confirm_booking, bookings.compose_confirmation]
+
+
+def _promotion_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
+    promotions = PromotionActivities(deps.sessionmaker)
+    return [promotions.reserve_voucher, promotions.release_voucher, promotions.use_voucher]
 
 
 async def _catalog_start(client: Client, deps: WorkerDeps) -> None:
@@ -81,6 +90,7 @@ QUEUES: dict[TaskQueue, QueueSpec] = {
     TaskQueue.CATALOG: QueueSpec(workflows=[ShowtimeLifecycleWorkflow, MovieLifecycleWorkflow, CatalogSweepWorkflow],
                                  activities=_catalog_activities, on_start=_catalog_start),
     TaskQueue.BOOKINGS: QueueSpec(workflows=[BookingWorkflow], activities=_booking_activities),
+    TaskQueue.PROMOTIONS: QueueSpec(workflows=[], activities=_promotion_activities),
 }
 
 ALL_WORKFLOWS = [wf for spec in QUEUES.values() for wf in spec.workflows]

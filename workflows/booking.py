@@ -1,10 +1,12 @@
 """BookingWorkflow: the booking saga (seed "Booking Saga Flow"), workflow id `booking-{bookingId}`.
 
-The API starts it with update-with-start: the `lock_seats` update holds the seats and answers the
-request; then a durable timer keeps the hold for `hold_seconds` (15 minutes in production). Every
-step registers its compensation before it runs, and on expiry, release, failure or cancellation the
-compensations run newest first. Temporal's history is the saga log; the `status` query gives the
-readable summary, and the SagaState search attribute tracks it in the Temporal UI.
+1. `lock_seats` (update-with-start from the API) holds the seats; a durable timer keeps the hold.
+2. `checkout` (update) reserves the voucher, records the booking, starts the payment.
+3. The payment webhook sends `payment_settled`; without it, the saga asks the gateway at the deadline.
+4. Paid: sell the seats and confirm with a QR ticket; then the voucher use, mail (never undo a paid booking).
+Every step registers its compensation before it runs; on expiry, release, failure or cancellation the
+compensations run newest first. Temporal's history is the saga log; the `status` query gives the readable
+summary, and the SagaState search attribute tracks it in the Temporal UI.
 """
 
 from __future__ import annotations
@@ -19,17 +21,28 @@ from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.bookings import BookingActivities
+    from activities.notifications import NotificationActivities
+    from activities.promotions import PromotionActivities
     from activities.seats import SeatActivities
+    from domain.bookings import payment_port as pay
     from domain.bookings.saga import SagaState, SagaStep, SagaView, StepStatus
     from domain.bookings.schemas import (
         BookingInput,
         BookingOutcome,
+        CheckoutRequest,
+        CheckoutView,
+        CloseBookingInput,
+        ConfirmBookingInput,
+        CreateBookingInput,
         HoldView,
         LockSeatsInput,
         ReleaseSeatsInput,
         Requester,
         SeatSelection,
     )
+    from domain.promotions.schemas import ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
+    from workflows.queues import TaskQueue
     from workflows.saga import Saga
 
 T = TypeVar("T")
@@ -39,21 +52,25 @@ BOOKING_ID = SearchAttributeKey.for_keyword("BookingId")
 USER_ID = SearchAttributeKey.for_keyword("UserId")
 SHOWTIME_ID = SearchAttributeKey.for_keyword("ShowtimeId")
 
-# A customer is waiting on the lock: a few quick tries, then an answer.
-LOCK = dict(start_to_close_timeout=timedelta(seconds=5), schedule_to_close_timeout=timedelta(seconds=15),
-            retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=4))
-# Compensations must end up done: retried without limit, backing off to once a minute.
-COMPENSATION = dict(start_to_close_timeout=timedelta(seconds=10),
-                    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
+# A customer waits on these: a few quick tries, then an answer.
+INTERACTIVE = dict(start_to_close_timeout=timedelta(seconds=10), schedule_to_close_timeout=timedelta(seconds=30),
+                   retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=4))
+# Steps after the money moved, and compensations: retried without limit until they succeed.
+DURABLE = dict(start_to_close_timeout=timedelta(seconds=30),
+               retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
 
 
-def refusal(error: ActivityError) -> ApplicationError:
+def refusal(error: ActivityError, fallback: str) -> ApplicationError:
     """Pass a step's business refusal (type, message, details) on to the caller of the update."""
     cause = error.cause
-    if isinstance(cause, ApplicationError):
+    if isinstance(cause, ApplicationError) and cause.type:
         return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
-    return ApplicationError("The seats could not be held right now; try again.", {"status": 503, "details": None},
-                            type="LOCK_FAILED", non_retryable=True)
+    return ApplicationError("The request could not be completed right now; try again.",
+                            {"status": 503, "details": None}, type=fallback, non_retryable=True)
+
+
+def _refuse(code: str, message: str, status: int = 409) -> ApplicationError:
+    return ApplicationError(message, {"status": status, "details": None}, type=code, non_retryable=True)
 
 
 @workflow.defn
@@ -65,10 +82,13 @@ class BookingWorkflow:
         self._steps: list[SagaStep] = []
         self._saga = Saga()
         self._hold: HoldView | None = None
+        self._checkout: CheckoutView | None = None
+        self._settlement: pay.PaymentSettlement | None = None
         self._lock_failed = False
         self._released = False
+        self._aborted: str | None = None  # a checkout failed after recording the booking: undo everything
         self._outcome: str | None = None
-        self._busy = asyncio.Lock()  # update handlers interleave at every await
+        self._busy = asyncio.Lock()  # handlers interleave at every await; one step sequence at a time
 
     @workflow.run
     async def run(self, input: BookingInput) -> BookingOutcome:
@@ -76,22 +96,31 @@ class BookingWorkflow:
             await workflow.wait_condition(lambda: self._hold is not None or self._lock_failed)
             if self._hold is None:
                 return await self._undo("SEATS_NOT_HELD", end=SagaState.FAILED)
-            left = self._hold.expires_at - workflow.now()
             try:
-                await workflow.wait_condition(lambda: self._released, timeout=max(left, timedelta(0)))
+                await workflow.wait_condition(
+                    lambda: self._released or self._aborted is not None or self._settlement is not None,
+                    timeout=max(self._hold.expires_at - workflow.now(), timedelta(0)))
             except asyncio.TimeoutError:
-                return await self._undo("HOLD_EXPIRED")
-            return await self._undo("RELEASED_BY_CUSTOMER")
+                pass
+            async with self._busy:  # let a checkout in progress finish its steps first
+                if self._aborted or self._released:
+                    return await self._undo(self._aborted or "RELEASED_BY_CUSTOMER",
+                                            end=SagaState.FAILED if self._aborted else SagaState.COMPENSATED)
+                settlement = self._settlement or await self._ask_gateway()
+                if settlement is None or settlement.status is not pay.SettlementStatus.SUCCESS:
+                    failed = settlement is not None and settlement.status is pay.SettlementStatus.FAILED
+                    return await self._undo("PAYMENT_FAILED" if failed else "HOLD_EXPIRED")
+                return await self._complete(settlement)
         except BaseException as e:
             # CancelledError is not an Exception: a cancelled saga compensates too.
             if isinstance(e, (asyncio.CancelledError, FailureError)):
-                await self._undo("CANCELLED" if isinstance(e, asyncio.CancelledError) else "FAILED",
-                                 end=SagaState.COMPENSATED)
+                await self._undo("CANCELLED" if isinstance(e, asyncio.CancelledError) else "FAILED")
             raise
 
+    # Step 1 -----------------------------------------------------------------------------------------
     @workflow.update
     async def lock_seats(self, selection: SeatSelection) -> HoldView:
-        """Hold the seats (step 1). Repeating the same request returns the same hold."""
+        """Hold the seats. Repeating the same request returns the same hold."""
         async with self._busy:
             if self._hold is not None:
                 return self._hold
@@ -99,15 +128,16 @@ class BookingWorkflow:
             expires_at = workflow.now() + timedelta(seconds=booking.hold_seconds)
             release = ReleaseSeatsInput(booking_id=booking.booking_id, showtime_id=booking.showtime_id)
             self._saga.on_failure("release_seats", lambda: workflow.execute_activity_method(
-                SeatActivities.release_seats, release, **COMPENSATION))
+                SeatActivities.release_seats, release, task_queue=TaskQueue.CATALOG, **DURABLE))
             try:
                 seats = await self._step("lock_seats", "showtimes", workflow.execute_activity_method(
                     SeatActivities.lock_seats, LockSeatsInput(
                         booking_id=booking.booking_id, user_id=booking.user_id, showtime_id=booking.showtime_id,
-                        seat_ids=selection.seat_ids, until=expires_at, max_seats=booking.max_seats), **LOCK))
+                        seat_ids=selection.seat_ids, until=expires_at, max_seats=booking.max_seats),
+                    task_queue=TaskQueue.CATALOG, **INTERACTIVE))
             except ActivityError as e:
                 self._lock_failed = True
-                raise refusal(e) from e
+                raise refusal(e, "LOCK_FAILED") from e
             self._hold = HoldView(booking_id=booking.booking_id, showtime_id=booking.showtime_id, seats=seats,
                                   total_amount=sum(seat.price for seat in seats), expires_at=expires_at,
                                   state=SagaState.SEATS_LOCKED)
@@ -117,12 +147,139 @@ class BookingWorkflow:
     @lock_seats.validator
     def _accepts_seats(self, selection: SeatSelection) -> None:
         if self._lock_failed or self._state not in (SagaState.STARTED, SagaState.SEATS_LOCKED):
-            raise ApplicationError("This booking no longer accepts seats.", {"status": 409, "details": None},
-                                   type="BOOKING_CLOSED")
+            raise _refuse("BOOKING_CLOSED", "This booking no longer accepts seats.")
         if self._hold is not None and {s.seat_id for s in self._hold.seats} != set(selection.seat_ids):
-            raise ApplicationError("This booking already holds other seats.", {"status": 409, "details": None},
-                                   type="BOOKING_CLOSED")
+            raise _refuse("BOOKING_CLOSED", "This booking already holds other seats.")
 
+    # Steps 2-4 --------------------------------------------------------------------------------------
+    @workflow.update
+    async def checkout(self, request: CheckoutRequest) -> CheckoutView:
+        """Voucher, booking record, payment. A refused voucher keeps the hold, so the customer can retry."""
+        async with self._busy:
+            if self._checkout is not None:
+                return self._checkout
+            hold, booking = self._require_hold(), self._input
+            discount = 0
+            if request.voucher_code:
+                self._saga.on_failure("release_voucher", lambda: workflow.execute_activity_method(
+                    PromotionActivities.release_voucher, ReleaseVoucherInput(booking_id=booking.booking_id),
+                    task_queue=TaskQueue.PROMOTIONS, **DURABLE))
+                try:
+                    reserved: VoucherReserved = await self._step(
+                        "validate_voucher", "promotions", workflow.execute_activity_method(
+                            PromotionActivities.reserve_voucher, ReserveVoucherInput(
+                                booking_id=booking.booking_id, user_id=booking.user_id, code=request.voucher_code,
+                                amount=hold.total_amount), task_queue=TaskQueue.PROMOTIONS, **INTERACTIVE))
+                except ActivityError as e:
+                    # Keep the hold so the customer can try another code or none. A timed-out attempt may
+                    # still have reserved a use, so give it back now (a no-op when nothing was reserved).
+                    await workflow.execute_activity_method(
+                        PromotionActivities.release_voucher, ReleaseVoucherInput(booking_id=booking.booking_id),
+                        task_queue=TaskQueue.PROMOTIONS, **DURABLE)
+                    self._saga.forget("release_voucher")
+                    raise refusal(e, "VOUCHER_FAILED") from e
+                discount = reserved.discount
+                self._set_state(SagaState.VOUCHER_VALIDATED)
+            try:
+                started = await self._record_and_charge(request, discount)
+            except ActivityError as e:
+                self._aborted = "CHECKOUT_FAILED"  # run() compensates once this handler has answered
+                raise refusal(e, "PAYMENT_UNAVAILABLE") from e
+            self._checkout = CheckoutView(
+                booking_id=booking.booking_id, total_amount=hold.total_amount, discount=discount,
+                final_amount=hold.total_amount - discount, payment_method=request.payment_method,
+                payment_id=started.payment_id, payment_url=started.payment_url, expires_at=hold.expires_at,
+                state=self._state)
+            if started.status is pay.SettlementStatus.SUCCESS:  # paid at the counter
+                self._settlement = pay.PaymentSettlement(booking_id=booking.booking_id, payment_id=started.payment_id,
+                                                         status=started.status, amount=self._checkout.final_amount)
+            return self._checkout
+
+    @checkout.validator
+    def _can_checkout(self, request: CheckoutRequest) -> None:
+        self._check_owner(request.requester)
+        if self._checkout is None and (self._state not in (SagaState.SEATS_LOCKED, SagaState.VOUCHER_VALIDATED)
+                                       or self._released or self._aborted
+                                       or workflow.now() >= self._require_hold().expires_at):
+            raise _refuse("NOT_HOLDING", "Nothing is held for this booking any more; pick seats again.")
+
+    async def _record_and_charge(self, request: CheckoutRequest, discount: int) -> pay.PaymentStarted:
+        hold, booking = self._require_hold(), self._input
+        self._saga.on_failure("cancel_booking", lambda: workflow.execute_activity_method(
+            BookingActivities.close_booking, CloseBookingInput(
+                booking_id=booking.booking_id, status="Expired" if self._outcome == "HOLD_EXPIRED" else "Cancelled",
+                reason=self._outcome or "cancelled"), task_queue=TaskQueue.BOOKINGS, **DURABLE))
+        await self._step("create_booking", "bookings", workflow.execute_activity_method(
+            BookingActivities.create_booking, CreateBookingInput(
+                booking_id=booking.booking_id, user_id=booking.user_id, showtime_id=booking.showtime_id,
+                seats=hold.seats, discount=discount, voucher_code=request.voucher_code,
+                payment_method=request.payment_method, expires_at=hold.expires_at),
+            task_queue=TaskQueue.BOOKINGS, **INTERACTIVE))
+        self._set_state(SagaState.BOOKING_CREATED)
+        self._saga.on_failure("cancel_payment", lambda: workflow.execute_activity(
+            pay.CANCEL_PAYMENT, booking.booking_id, task_queue=booking.payment_queue, **DURABLE))
+        return await self._step("process_payment", "payments", workflow.execute_activity(
+            pay.START_PAYMENT, pay.StartPaymentInput(
+                booking_id=booking.booking_id, user_id=booking.user_id, amount=hold.total_amount - discount,
+                method=request.payment_method, expires_at=hold.expires_at,
+                description=f"Cinema booking {booking.booking_id}"),
+            result_type=pay.PaymentStarted, task_queue=booking.payment_queue, **INTERACTIVE))
+
+    # Step 4 answer ----------------------------------------------------------------------------------
+    @workflow.signal
+    def payment_settled(self, settlement: pay.PaymentSettlement) -> None:
+        """From the payment webhook (the IPN is the source of truth). The first final answer wins."""
+        if self._settlement is None and settlement.status is not pay.SettlementStatus.PENDING:
+            self._settlement = settlement
+
+    async def _ask_gateway(self) -> pay.PaymentSettlement | None:
+        """No IPN by the deadline: ask the gateway before giving up (a payment may have gone through)."""
+        if self._checkout is None:
+            return None
+        return await self._step("query_payment", "payments", workflow.execute_activity(
+            pay.SETTLE_PAYMENT, self._input.booking_id, result_type=pay.PaymentSettlement,
+            task_queue=self._input.payment_queue, **DURABLE))
+
+    # Steps 5-7 --------------------------------------------------------------------------------------
+    async def _complete(self, settlement: pay.PaymentSettlement) -> BookingOutcome:
+        booking, checkout = self._input, self._checkout
+        assert checkout is not None
+        self._set_state(SagaState.PAYMENT_PROCESSED)
+        self._saga.forget("cancel_payment")
+        self._saga.on_failure("refund_payment", lambda: workflow.execute_activity(
+            pay.REFUND_PAYMENT, pay.RefundPaymentInput(
+                booking_id=booking.booking_id, refund_id=workflow.uuid4(), amount=checkout.final_amount,
+                reason=self._outcome or "booking failed"), task_queue=booking.payment_queue, **DURABLE))
+        try:
+            await self._step("confirm_booking", "bookings", workflow.execute_activity_method(
+                BookingActivities.confirm_booking, ConfirmBookingInput(
+                    booking_id=booking.booking_id, showtime_id=booking.showtime_id,
+                    payment_id=settlement.payment_id), task_queue=TaskQueue.BOOKINGS, **DURABLE))
+        except ActivityError as e:  # e.g. SEATS_LOST after a late payment: refund and undo everything
+            cause = e.cause
+            return await self._undo(cause.type if isinstance(cause, ApplicationError) and cause.type
+                                    else "CONFIRMATION_FAILED")
+        self._saga = Saga()  # a paid, confirmed booking is never undone by the steps below
+        self._set_state(SagaState.BOOKING_CONFIRMED)
+        await self._best_effort("use_voucher", "promotions", workflow.execute_activity_method(
+            PromotionActivities.use_voucher, ReleaseVoucherInput(booking_id=booking.booking_id),
+            task_queue=TaskQueue.PROMOTIONS, **DURABLE))
+        if await self._best_effort("send_confirmation", "notifications", self._mail_confirmation()):
+            self._set_state(SagaState.NOTIFICATIONS_SENT)
+        self._outcome = "CONFIRMED"
+        self._set_state(SagaState.COMPLETED)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return BookingOutcome(booking_id=booking.booking_id, state=self._state, outcome=self._outcome)
+
+    async def _mail_confirmation(self) -> None:
+        mail = await workflow.execute_activity_method(
+            BookingActivities.compose_confirmation, ConfirmBookingInput(
+                booking_id=self._input.booking_id, showtime_id=self._input.showtime_id, payment_id=None),
+            task_queue=TaskQueue.BOOKINGS, **DURABLE)
+        await workflow.execute_activity_method(NotificationActivities.send_email, mail,
+                                               task_queue=TaskQueue.NOTIFICATIONS, **DURABLE)
+
+    # Release, queries, helpers ----------------------------------------------------------------------
     @workflow.update
     async def release_hold(self, who: Requester) -> None:
         """The customer gives the seats back before paying."""
@@ -130,16 +287,24 @@ class BookingWorkflow:
 
     @release_hold.validator
     def _holding(self, who: Requester) -> None:
-        if who.user_id != self._input.user_id and not who.is_staff:
-            raise ApplicationError("No such booking.", {"status": 404, "details": None}, type="NOT_FOUND")
-        if self._state is not SagaState.SEATS_LOCKED or self._released:
-            raise ApplicationError("Nothing is held for this booking.", {"status": 409, "details": None},
-                                   type="NOT_HOLDING")
+        self._check_owner(who)
+        if self._state not in (SagaState.SEATS_LOCKED, SagaState.VOUCHER_VALIDATED) or self._released \
+                or self._checkout is not None:
+            raise _refuse("NOT_HOLDING", "Nothing is held for this booking.")
 
     @workflow.query
     def status(self) -> SagaView:
         return SagaView(booking_id=str(self._input.booking_id), state=self._state, outcome=self._outcome,
                         steps=self._steps)
+
+    def _check_owner(self, who: Requester) -> None:
+        if who.user_id != self._input.user_id and not who.is_staff:
+            raise _refuse("NOT_FOUND", "No such booking.", status=404)
+
+    def _require_hold(self) -> HoldView:
+        if self._hold is None:
+            raise _refuse("NOT_HOLDING", "Nothing is held for this booking; pick seats first.")
+        return self._hold
 
     async def _step(self, name: str, service: str, call: Awaitable[T]) -> T:
         """Run one saga step, keeping its record for the `status` query."""
@@ -153,8 +318,17 @@ class BookingWorkflow:
         record.status, record.timestamp = StepStatus.SUCCESS, workflow.now()
         return result
 
+    async def _best_effort(self, name: str, service: str, call: Awaitable[object]) -> bool:
+        """A step after confirmation: its failure is logged in the steps, never undoes the booking."""
+        try:
+            await self._step(name, service, call)
+        except ActivityError:
+            return False
+        return True
+
     async def _undo(self, outcome: str, end: SagaState = SagaState.COMPENSATED) -> BookingOutcome:
         """Run every compensation (newest first), then record how the saga ended."""
+        self._outcome = outcome
         self._set_state(SagaState.COMPENSATING)
 
         def done(name: str) -> None:
@@ -162,9 +336,7 @@ class BookingWorkflow:
                                         timestamp=workflow.now()))
 
         await self._saga.compensate(done)
-        self._outcome = outcome
         self._set_state(end)
-        # Let a running update handler answer before the workflow completes.
         await workflow.wait_condition(workflow.all_handlers_finished)
         return BookingOutcome(booking_id=self._input.booking_id, state=self._state, outcome=outcome)
 

@@ -10,3 +10,5 @@ class TaskQueue(StrEnum):
     NOTIFICATIONS = "cinema-notifications"
     CATALOG = "cinema-catalog"
     BOOKINGS = "cinema-bookings"
+    PROMOTIONS = "cinema-promotions"
+    PAYMENTS = "cinema-payments"

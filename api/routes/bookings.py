@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, StaffUser, TemporalDep
-from api.sagas import booking_search_attributes, refused
+from api.sagas import booking_search_attributes, refused, update_saga
 from domain.auth.roles import Role
 from domain.bookings import service as bookings_service
 from domain.bookings.checkin import EntryWindow
@@ -20,6 +19,9 @@ from domain.bookings.schemas import (
     AdmissionPublic,
     BookingInput,
     BookingPublic,
+    CheckoutBody,
+    CheckoutRequest,
+    CheckoutView,
     HoldView,
     LockSeatsRequest,
     Requester,
@@ -30,7 +32,7 @@ from domain.bookings.schemas import (
 from domain.shared.schemas import Page, PageParams
 from domain.shared.time import utcnow
 from infra.qr import qr_svg
-from domain.shared.errors import NotFound
+from domain.shared.errors import Forbidden, NotFound
 from workflows.booking import BookingWorkflow
 from workflows.queues import TaskQueue
 
@@ -72,15 +74,8 @@ async def lock_seats(body: LockSeatsRequest, user: CurrentUser, temporal: Tempor
                summary="Give held seats back before paying (the owner, or Staff)")
 async def release_hold(booking_id: uuid.UUID, user: CurrentUser, temporal: TemporalDep) -> None:
     handle = temporal.get_workflow_handle_for(BookingWorkflow.run, workflow_id(booking_id))
-    try:
-        await handle.execute_update(BookingWorkflow.release_hold,
-                                    Requester(user_id=user.user_id, is_staff=user.role.at_least(Role.STAFF)))
-    except WorkflowUpdateFailedError as e:
-        raise refused(e) from e
-    except RPCError as e:
-        if e.status is RPCStatusCode.NOT_FOUND:
-            raise NotFound("No such booking.") from e
-        raise
+    await update_saga(handle, BookingWorkflow.release_hold,
+                      Requester(user_id=user.user_id, is_staff=user.role.at_least(Role.STAFF)))
 
 
 def _public(booking: Booking, seats: list[BookingSeat]) -> BookingPublic:
@@ -123,3 +118,19 @@ async def validate_ticket(booking_id: uuid.UUID, body: ValidateTicketRequest, st
         secret=settings.ticket_secret.get_secret_value(), now=utcnow(),
         window=EntryWindow(before=settings.entry_opens_before, after=settings.entry_closes_after))
     return AdmissionPublic(booking_id=admission.booking_id, seats=admission.seats, id_check=admission.id_check)
+
+
+COUNTER_METHODS = {"Cash", "Card"}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CheckoutView,
+             summary="Check out a hold: voucher, booking, payment; answers with the totals and the payment URL")
+async def checkout(body: CheckoutBody, user: CurrentUser, temporal: TemporalDep) -> CheckoutView:
+    """Counter payments (Cash, Card) are recorded by Staff; customers pay online (VNPay, MoMo, ZaloPay)."""
+    is_staff = user.role.at_least(Role.STAFF)
+    if body.payment_method in COUNTER_METHODS and not is_staff:
+        raise Forbidden("Cash and card payments are taken at the counter by staff.")
+    handle = temporal.get_workflow_handle_for(BookingWorkflow.run, workflow_id(body.booking_id))
+    request = CheckoutRequest(requester=Requester(user_id=user.user_id, is_staff=is_staff),
+                              voucher_code=body.voucher_code, payment_method=body.payment_method)
+    return await update_saga(handle, BookingWorkflow.checkout, request)  # type: ignore[no-any-return]

@@ -19,6 +19,7 @@ class BookingInput(BaseModel):
     showtime_id: uuid.UUID
     hold_seconds: int
     max_seats: int
+    payment_queue: str = "cinema-payments"  # where the payments service serves the saga's payment port
 
 
 class Requester(BaseModel):
@@ -134,3 +135,29 @@ class AdmissionPublic(ApiModel):
     booking_id: uuid.UUID
     seats: list[str]
     id_check: bool = Field(description="T16/T18 film: check the guest's age")
+
+
+class CheckoutRequest(BaseModel):
+    requester: Requester
+    voucher_code: str | None
+    payment_method: str
+
+
+class CheckoutView(ApiModel):
+    """The answer to checkout: the totals and where to pay."""
+
+    booking_id: uuid.UUID
+    total_amount: int
+    discount: int
+    final_amount: int
+    payment_method: str
+    payment_id: uuid.UUID
+    payment_url: str | None
+    expires_at: datetime
+    state: SagaState
+
+
+class CheckoutBody(ApiModel):
+    booking_id: uuid.UUID
+    voucher_code: str | None = Field(default=None, min_length=1, max_length=40)
+    payment_method: str = Field(pattern="^(VNPay|MoMo|ZaloPay|Cash|Card)$")

@@ -1,0 +1,38 @@
+"""Mails about bookings, in Vietnamese then English."""
+
+from __future__ import annotations
+
+import html
+import uuid
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.bookings import service as bookings_service
+from domain.cinemas import service as cinemas_service
+from domain.movies import service as movies_service
+from domain.notifications.schemas import OutgoingMail
+from domain.shared.time import LOCAL_TZ
+from domain.showtimes import service as showtimes_service
+from domain.users import service as users_service
+
+
+async def confirmation(session: AsyncSession, *, booking_id: uuid.UUID) -> OutgoingMail:
+    """Tell the customer their tickets are confirmed, with the ticket code their QR carries."""
+    booking, seats = await bookings_service.get(session, booking_id=booking_id)
+    profile = await users_service.get_profile(session, user_id=booking.user_id)
+    showtime = await showtimes_service.get_showtime(session, showtime_id=booking.showtime_id)
+    movie = await movies_service.get_movie(session, movie_id=showtime.movie_id)
+    cinema = await cinemas_service.get_cinema(session, cinema_id=showtime.cinema_id)
+    when = showtime.start_time.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
+    seat_list = ", ".join(f"{s.row}{s.number}" for s in seats)
+    lines = [
+        f"Vé của bạn đã được xác nhận / Your tickets are confirmed: {movie.title}",
+        f"Rạp / Cinema: {cinema.name} — {cinema.address}",
+        f"Suất chiếu / Showtime: {when}",
+        f"Ghế / Seats: {seat_list}",
+        f"Thành tiền / Paid: {booking.final_amount:,} VND",
+        f"Mã vé / Ticket code: {booking.qr_code}",
+    ]
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    return OutgoingMail(to=profile.email, subject=f"Xác nhận đặt vé / Booking confirmed — {movie.title}",
+                        text="\n".join(lines) + "\n", html=body)
