@@ -41,8 +41,9 @@ PAGE = 100
 
 
 def _movie_state(movie: Movie) -> MovieState:
-    return MovieState(movie_id=movie.id, status=movie.status, release_date=movie.release_date,
-                      end_date=movie.end_date)
+    return MovieState(
+        movie_id=movie.id, status=movie.status, release_date=movie.release_date, end_date=movie.end_date
+    )
 
 
 class CatalogLifecycleActivities:
@@ -53,7 +54,9 @@ class CatalogLifecycleActivities:
     async def advance_showtime_status(self, step: AdvanceShowtime) -> ShowtimeState:
         """Set the status the showtime's own times make due at `as_of`; report the row as it now is."""
         async with unit_of_work(self._sessionmaker) as session:
-            return await showtimes_service.advance_showtime(session, showtime_id=step.showtime_id, as_of=step.as_of)
+            return await showtimes_service.advance_showtime(
+                session, showtime_id=step.showtime_id, as_of=step.as_of
+            )
 
     @activity.defn
     async def advance_movie_status(self, step: AdvanceMovie) -> MovieState:
@@ -62,8 +65,13 @@ class CatalogLifecycleActivities:
             try:
                 movie = await movies_service.get_movie(session, movie_id=step.movie_id)
             except NotFound:
-                return MovieState(movie_id=step.movie_id, status=MovieStatus.ENDED, release_date=step.release_date,
-                                  end_date=step.end_date, found=False)
+                return MovieState(
+                    movie_id=step.movie_id,
+                    status=MovieStatus.ENDED,
+                    release_date=step.release_date,
+                    end_date=step.end_date,
+                    found=False,
+                )
             same_dates = (movie.release_date, movie.end_date) == (step.release_date, step.end_date)
             if same_dates and movie_moves_forward(movie.status, step.target):
                 movie = await movies_service.set_status(session, movie_id=movie.id, status=step.target)
@@ -83,8 +91,11 @@ class CatalogLifecycleActivities:
         async with unit_of_work(self._sessionmaker) as session:
             for status in (MovieStatus.COMING, MovieStatus.SHOWING):
                 for movie in await self._movies_with(session, status):
-                    due = due_movie_status(show_at=movie_show_at(movie.release_date),
-                                           end_at=movie_end_at(movie.end_date), as_of=sweep.as_of)
+                    due = due_movie_status(
+                        show_at=movie_show_at(movie.release_date),
+                        end_at=movie_end_at(movie.end_date),
+                        as_of=sweep.as_of,
+                    )
                     if movie_moves_forward(movie.status, due):
                         await movies_service.set_status(session, movie_id=movie.movie_id, status=due)
                         if due is MovieStatus.ENDED:
@@ -98,10 +109,13 @@ class CatalogLifecycleActivities:
         found: list[MovieState] = []
         page = 1
         while True:  # collect first: moving a movie on changes the pages of its status
-            listed = await movies_service.list_movies(session, query=MovieQuery(status=status, page=page,
-                                                                                page_size=PAGE))
-            found += [MovieState(movie_id=m.id, status=m.status, release_date=m.release_date, end_date=m.end_date)
-                      for m in listed.items]
+            listed = await movies_service.list_movies(
+                session, query=MovieQuery(status=status, page=page, page_size=PAGE)
+            )
+            found += [
+                MovieState(movie_id=m.id, status=m.status, release_date=m.release_date, end_date=m.end_date)
+                for m in listed.items
+            ]
             if page * PAGE >= listed.total:
                 return found
             page += 1
@@ -110,13 +124,18 @@ class CatalogLifecycleActivities:
     async def arm_showtime_timers(self, sweep: SweepInput) -> SweepResult:
         """Make sure every showtime with a transition due within the horizon has its timer workflow."""
         async with unit_of_work(self._sessionmaker) as session:
-            due = await showtimes_service.showtimes_due_before(session, as_of=sweep.as_of,
-                                                                 until=sweep.as_of + sweep.horizon)
+            due = await showtimes_service.showtimes_due_before(
+                session, as_of=sweep.as_of, until=sweep.as_of + sweep.horizon
+            )
         client = activity.client()
         for times in due:
             # USE_EXISTING: a running timer is left alone, so arming twice is harmless.
-            await client.start_workflow(SHOWTIME_WORKFLOW, times, id=showtime_workflow_id(times.showtime_id),
-                                        task_queue=TaskQueue.CATALOG,
-                                        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                                        rpc_timeout=timedelta(seconds=10))
+            await client.start_workflow(
+                SHOWTIME_WORKFLOW,
+                times,
+                id=showtime_workflow_id(times.showtime_id),
+                task_queue=TaskQueue.CATALOG,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                rpc_timeout=timedelta(seconds=10),
+            )
         return SweepResult(timers_armed=len(due))

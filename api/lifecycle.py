@@ -57,16 +57,29 @@ async def _best_effort(what: str, call: Awaitable[object]) -> None:
 async def schedule_showtime_lifecycle(temporal: Client, showtime: Showtime) -> None:
     """Start the showtime's timer workflow, or move its timers to the showtime's current times."""
     times = ShowtimeTimes(showtime_id=showtime.id, start_time=showtime.start_time, end_time=showtime.end_time)
-    await _best_effort(f"scheduling showtime {showtime.id}", temporal.start_workflow(
-        ShowtimeLifecycleWorkflow.run, times, id=showtime_workflow_id(showtime.id), task_queue=TaskQueue.CATALOG,
-        start_signal="reschedule", start_signal_args=[times], rpc_timeout=RPC_TIMEOUT))
+    await _best_effort(
+        f"scheduling showtime {showtime.id}",
+        temporal.start_workflow(
+            ShowtimeLifecycleWorkflow.run,
+            times,
+            id=showtime_workflow_id(showtime.id),
+            task_queue=TaskQueue.CATALOG,
+            start_signal="reschedule",
+            start_signal_args=[times],
+            rpc_timeout=RPC_TIMEOUT,
+        ),
+    )
 
 
 async def end_showtime_lifecycle(temporal: Client, showtime_id: uuid.UUID) -> None:
     """Tell a cancelled showtime's timer workflow to stop."""
-    handle = temporal.get_workflow_handle_for(ShowtimeLifecycleWorkflow.run, showtime_workflow_id(showtime_id))
-    await _best_effort(f"stopping showtime {showtime_id}'s lifecycle",
-                       handle.signal(ShowtimeLifecycleWorkflow.cancel, rpc_timeout=RPC_TIMEOUT))
+    handle = temporal.get_workflow_handle_for(
+        ShowtimeLifecycleWorkflow.run, showtime_workflow_id(showtime_id)
+    )
+    await _best_effort(
+        f"stopping showtime {showtime_id}'s lifecycle",
+        handle.signal(ShowtimeLifecycleWorkflow.cancel, rpc_timeout=RPC_TIMEOUT),
+    )
 
 
 async def schedule_movie_lifecycle(temporal: Client, movie: MovieLike) -> None:
@@ -75,13 +88,24 @@ async def schedule_movie_lifecycle(temporal: Client, movie: MovieLike) -> None:
     Call after the commit that created the movie or changed its releaseDate/endDate.
     """
     dates = MovieDates(movie_id=movie.id, release_date=movie.release_date, end_date=movie.end_date)
-    await _best_effort(f"scheduling movie {movie.id}", temporal.start_workflow(
-        MovieLifecycleWorkflow.run, dates, id=movie_workflow_id(movie.id), task_queue=TaskQueue.CATALOG,
-        start_signal="reschedule", start_signal_args=[dates], rpc_timeout=RPC_TIMEOUT))
+    await _best_effort(
+        f"scheduling movie {movie.id}",
+        temporal.start_workflow(
+            MovieLifecycleWorkflow.run,
+            dates,
+            id=movie_workflow_id(movie.id),
+            task_queue=TaskQueue.CATALOG,
+            start_signal="reschedule",
+            start_signal_args=[dates],
+            rpc_timeout=RPC_TIMEOUT,
+        ),
+    )
 
 
 async def end_movie_lifecycle(temporal: Client, movie_id: uuid.UUID) -> None:
     """Tell a deleted movie's timer workflow to stop."""
     handle = temporal.get_workflow_handle_for(MovieLifecycleWorkflow.run, movie_workflow_id(movie_id))
-    await _best_effort(f"stopping movie {movie_id}'s lifecycle",
-                       handle.signal(MovieLifecycleWorkflow.stop, rpc_timeout=RPC_TIMEOUT))
+    await _best_effort(
+        f"stopping movie {movie_id}'s lifecycle",
+        handle.signal(MovieLifecycleWorkflow.stop, rpc_timeout=RPC_TIMEOUT),
+    )

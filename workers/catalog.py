@@ -26,11 +26,17 @@ log = logging.getLogger("cinema.worker")
 
 def sweep_schedule(every: timedelta) -> Schedule:
     return Schedule(
-        action=ScheduleActionStartWorkflow(CatalogSweepWorkflow.run, CatalogSweep(horizon=2 * every),
-                                           id=f"{SCHEDULE_ID}-run", task_queue=TaskQueue.CATALOG),
+        action=ScheduleActionStartWorkflow(
+            CatalogSweepWorkflow.run,
+            CatalogSweep(horizon=2 * every),
+            id=f"{SCHEDULE_ID}-run",
+            task_queue=TaskQueue.CATALOG,
+        ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         # A slow sweep is never doubled up, and missed runs are not replayed: the next one catches up.
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=max(every, timedelta(minutes=1))),
+        policy=SchedulePolicy(
+            overlap=ScheduleOverlapPolicy.SKIP, catchup_window=max(every, timedelta(minutes=1))
+        ),
     )
 
 
@@ -41,6 +47,7 @@ async def ensure_sweep_schedule(client: Client, *, every: timedelta) -> None:
         await client.create_schedule(SCHEDULE_ID, schedule, trigger_immediately=True)
         log.info("created schedule %s (every %s)", SCHEDULE_ID, every)
     except ScheduleAlreadyRunningError:
+
         def keep_state(current: ScheduleUpdateInput) -> ScheduleUpdate:
             schedule.state = current.description.schedule.state  # paused by an operator stays paused
             return ScheduleUpdate(schedule=schedule)

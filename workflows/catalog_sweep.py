@@ -30,11 +30,18 @@ class CatalogSweepWorkflow:
     async def run(self, sweep: CatalogSweep) -> SweepResult:
         step = SweepInput(as_of=workflow.now(), horizon=sweep.horizon)
         showtimes: SweepResult = await workflow.execute_activity_method(
-            CatalogLifecycleActivities.sweep_showtimes, step, **STEP)
+            CatalogLifecycleActivities.sweep_showtimes, step, **STEP
+        )
         movies: SweepResult = await workflow.execute_activity_method(
-            CatalogLifecycleActivities.sweep_movies, step, **STEP)
+            CatalogLifecycleActivities.sweep_movies, step, **STEP
+        )
         armed: SweepResult = await workflow.execute_activity_method(
-            CatalogLifecycleActivities.arm_showtime_timers, step, **STEP)
-        return SweepResult(showtimes_started=showtimes.showtimes_started,
-                           showtimes_completed=showtimes.showtimes_completed, movies_showing=movies.movies_showing,
-                           movies_ended=movies.movies_ended, timers_armed=armed.timers_armed)
+            CatalogLifecycleActivities.arm_showtime_timers, step, **STEP
+        )
+        return SweepResult(
+            showtimes_started=showtimes.showtimes_started,
+            showtimes_completed=showtimes.showtimes_completed,
+            movies_showing=movies.movies_showing,
+            movies_ended=movies.movies_ended,
+            timers_armed=armed.timers_armed,
+        )

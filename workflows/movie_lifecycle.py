@@ -8,7 +8,6 @@ ones the timer was set from; if not, the workflow adopts the database's dates an
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -41,8 +40,9 @@ class MovieLifecycleWorkflow:
                     break
                 if (state.release_date, state.end_date) != (self._dates.release_date, self._dates.end_date):
                     # Dates changed under us: the database wins, the instants follow its dates.
-                    self._dates = MovieDates(movie_id=state.movie_id, release_date=state.release_date,
-                                             end_date=state.end_date)
+                    self._dates = MovieDates(
+                        movie_id=state.movie_id, release_date=state.release_date, end_date=state.end_date
+                    )
                     continue
                 self._applied = due
             await self._sleep_until(show_at if due is MovieStatus.COMING else end_at)
@@ -50,9 +50,15 @@ class MovieLifecycleWorkflow:
         return self._applied
 
     async def _advance(self, target: MovieStatus) -> MovieState:
-        step = AdvanceMovie(movie_id=self._dates.movie_id, target=target, release_date=self._dates.release_date,
-                            end_date=self._dates.end_date)
-        return await workflow.execute_activity_method(CatalogLifecycleActivities.advance_movie_status, step, **STEP)
+        step = AdvanceMovie(
+            movie_id=self._dates.movie_id,
+            target=target,
+            release_date=self._dates.release_date,
+            end_date=self._dates.end_date,
+        )
+        return await workflow.execute_activity_method(
+            CatalogLifecycleActivities.advance_movie_status, step, **STEP
+        )
 
     async def _sleep_until(self, moment: datetime | None) -> None:
         """A durable timer to `moment` (forever when None), cut short by a signal."""
@@ -62,7 +68,7 @@ class MovieLifecycleWorkflow:
             return
         try:
             await workflow.wait_condition(lambda: self._changed or self._stopped, timeout=timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     @workflow.signal

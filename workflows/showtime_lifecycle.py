@@ -8,7 +8,6 @@ reschedule corrects itself instead of moving the showtime early.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
@@ -38,18 +37,23 @@ class ShowtimeLifecycleWorkflow:
     @workflow.run
     async def run(self, times: ShowtimeTimes) -> ShowtimeStatus:
         while not self._cancelled:
-            boundary = self._times.start_time if self._status is ShowtimeStatus.SCHEDULED else self._times.end_time
+            boundary = (
+                self._times.start_time if self._status is ShowtimeStatus.SCHEDULED else self._times.end_time
+            )
             wait = boundary - workflow.now()
             if wait > timedelta(0) and await self._woken_before(wait):
                 continue  # rescheduled or cancelled: look at the new times first
             state: ShowtimeState = await workflow.execute_activity_method(
                 CatalogLifecycleActivities.advance_showtime_status,
-                AdvanceShowtime(showtime_id=self._times.showtime_id, as_of=workflow.now()), **STEP)
+                AdvanceShowtime(showtime_id=self._times.showtime_id, as_of=workflow.now()),
+                **STEP,
+            )
             self._status = state.status
             if state.finished:
                 break
-            self._times = ShowtimeTimes(showtime_id=state.showtime_id, start_time=state.start_time,
-                                        end_time=state.end_time)
+            self._times = ShowtimeTimes(
+                showtime_id=state.showtime_id, start_time=state.start_time, end_time=state.end_time
+            )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return ShowtimeStatus.CANCELLED if self._cancelled else self._status
 
@@ -58,7 +62,7 @@ class ShowtimeLifecycleWorkflow:
         self._changed = False
         try:
             await workflow.wait_condition(lambda: self._changed or self._cancelled, timeout=wait)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return True
 
@@ -75,6 +79,9 @@ class ShowtimeLifecycleWorkflow:
 
     @workflow.query
     def state(self) -> ShowtimeState:
-        return ShowtimeState(showtime_id=self._times.showtime_id, start_time=self._times.start_time,
-                             end_time=self._times.end_time,
-                             status=ShowtimeStatus.CANCELLED if self._cancelled else self._status)
+        return ShowtimeState(
+            showtime_id=self._times.showtime_id,
+            start_time=self._times.start_time,
+            end_time=self._times.end_time,
+            status=ShowtimeStatus.CANCELLED if self._cancelled else self._status,
+        )

@@ -16,7 +16,8 @@ from api.deps import AdminUser, ManagerUser, PublicRoute, SessionDep, SettingsDe
 from api.lifecycle import end_showtime_lifecycle, schedule_showtime_lifecycle
 from domain.shared.schemas import Page
 from domain.shared.time import utcnow
-from domain.showtimes import queries, service as showtimes_service
+from domain.showtimes import queries
+from domain.showtimes import service as showtimes_service
 from domain.showtimes.hooks import on_showtime_cancelled
 from domain.showtimes.models import Showtime
 from domain.showtimes.pricing import PricingPolicy
@@ -37,8 +38,10 @@ ShowtimeId = Annotated[uuid.UUID, Path(alias="id", description="The showtime's i
 def get_rules(settings: SettingsDep) -> ScheduleRules:
     """The cleaning gap and pricing policy from settings (CINEMA_SHOWTIMES__*)."""
     own = settings.showtimes
-    return ScheduleRules(cleaning_gap=timedelta(minutes=own.cleaning_gap_minutes),
-                         policy=PricingPolicy.from_settings(own.pricing, own.holidays))
+    return ScheduleRules(
+        cleaning_gap=timedelta(minutes=own.cleaning_gap_minutes),
+        policy=PricingPolicy.from_settings(own.pricing, own.holidays),
+    )
 
 
 RulesDep = Annotated[ScheduleRules, Depends(get_rules)]
@@ -54,29 +57,44 @@ open_routes = APIRouter(prefix="/showtimes", route_class=PublicRoute)
 admin_routes = APIRouter(prefix="/showtimes")
 
 
-@open_routes.get("", response_model=Page[ShowtimePublic],
-                 summary="Showtimes in start order; filter by movie, cinema, theater, local day (Asia/Ho_Chi_Minh)")
-async def list_showtimes(query: Annotated[ShowtimeQuery, Query()], session: SessionDep,
-                         rules: RulesDep) -> Page[ShowtimePublic]:
+@open_routes.get(
+    "",
+    response_model=Page[ShowtimePublic],
+    summary="Showtimes in start order; filter by movie, cinema, theater, local day (Asia/Ho_Chi_Minh)",
+)
+async def list_showtimes(
+    query: Annotated[ShowtimeQuery, Query()], session: SessionDep, rules: RulesDep
+) -> Page[ShowtimePublic]:
     return await queries.list_showtimes(session, query=query, policy=rules.policy, now=utcnow())
 
 
-@open_routes.get("/{id}", response_model=ShowtimePublic,
-                 summary="One showtime with its free seats and each seat type's price now")
+@open_routes.get(
+    "/{id}",
+    response_model=ShowtimePublic,
+    summary="One showtime with its free seats and each seat type's price now",
+)
 async def read_showtime(showtime: ValidShowtime, session: SessionDep, rules: RulesDep) -> ShowtimePublic:
     return await queries.showtime_public(session, showtime=showtime, policy=rules.policy, now=utcnow())
 
 
-@open_routes.get("/{id}/available-seats", response_model=SeatMapPublic,
-                 summary="The seat map: every seat with row, number, type, status and its price now")
+@open_routes.get(
+    "/{id}/available-seats",
+    response_model=SeatMapPublic,
+    summary="The seat map: every seat with row, number, type, status and its price now",
+)
 async def read_seat_map(showtime: ValidShowtime, session: SessionDep, rules: RulesDep) -> SeatMapPublic:
     return await queries.seat_map(session, showtime=showtime, policy=rules.policy, now=utcnow())
 
 
-@admin_routes.post("", status_code=status.HTTP_201_CREATED, response_model=ShowtimePublic,
-                   summary="Schedule a showtime (409 when it overlaps another in the theater, cleaning gap included)")
-async def create_showtime(body: ShowtimeCreate, user: AdminUser, session: SessionDep, rules: RulesDep,
-                          temporal: TemporalDep) -> ShowtimePublic:
+@admin_routes.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ShowtimePublic,
+    summary="Schedule a showtime (409 when it overlaps another in the theater, cleaning gap included)",
+)
+async def create_showtime(
+    body: ShowtimeCreate, user: AdminUser, session: SessionDep, rules: RulesDep, temporal: TemporalDep
+) -> ShowtimePublic:
     now = utcnow()
     showtime = await showtimes_service.create_showtime(session, data=body, rules=rules, now=now)
     await session.commit()  # the showtime exists before its timers do
@@ -84,35 +102,60 @@ async def create_showtime(body: ShowtimeCreate, user: AdminUser, session: Sessio
     return await queries.showtime_public(session, showtime=showtime, policy=rules.policy, now=now)
 
 
-@admin_routes.put("/{id}", response_model=ShowtimePublic,
-                  summary="Reschedule or reprice a showtime that has not started (moving needs no seat sold)")
-async def update_showtime(showtime_id: ShowtimeId, body: ShowtimeUpdate, user: AdminUser, session: SessionDep,
-                          rules: RulesDep, temporal: TemporalDep) -> ShowtimePublic:
+@admin_routes.put(
+    "/{id}",
+    response_model=ShowtimePublic,
+    summary="Reschedule or reprice a showtime that has not started (moving needs no seat sold)",
+)
+async def update_showtime(
+    showtime_id: ShowtimeId,
+    body: ShowtimeUpdate,
+    user: AdminUser,
+    session: SessionDep,
+    rules: RulesDep,
+    temporal: TemporalDep,
+) -> ShowtimePublic:
     now = utcnow()
-    showtime, moved = await showtimes_service.update_showtime(session, showtime_id=showtime_id, data=body,
-                                                              rules=rules, now=now)
+    showtime, moved = await showtimes_service.update_showtime(
+        session, showtime_id=showtime_id, data=body, rules=rules, now=now
+    )
     await session.commit()
     if moved:
         await schedule_showtime_lifecycle(temporal, showtime)
     return await queries.showtime_public(session, showtime=showtime, policy=rules.policy, now=now)
 
 
-@admin_routes.delete("/{id}", response_model=CancelledShowtime,
-                     summary="Cancel a showtime: Admin when no seat is sold or held; with sales Manager or "
-                             "Admin, with a reason (refunds: issue #5)")
-async def cancel_showtime(showtime_id: ShowtimeId, user: ManagerUser, session: SessionDep, rules: RulesDep,
-                          temporal: TemporalDep, body: Annotated[CancelRequest, Query()]) -> CancelledShowtime:
+@admin_routes.delete(
+    "/{id}",
+    response_model=CancelledShowtime,
+    summary="Cancel a showtime: Admin when no seat is sold or held; with sales Manager or "
+    "Admin, with a reason (refunds: issue #5)",
+)
+async def cancel_showtime(
+    showtime_id: ShowtimeId,
+    user: ManagerUser,
+    session: SessionDep,
+    rules: RulesDep,
+    temporal: TemporalDep,
+    body: Annotated[CancelRequest, Query()],
+) -> CancelledShowtime:
     now = utcnow()
-    cancelled = await showtimes_service.cancel_showtime(session, showtime_id=showtime_id, now=now,
-                                                        actor=Actor(id=user.user_id, role=user.role),
-                                                        reason=body.reason)
+    cancelled = await showtimes_service.cancel_showtime(
+        session,
+        showtime_id=showtime_id,
+        now=now,
+        actor=Actor(id=user.user_id, role=user.role),
+        reason=body.reason,
+    )
     await session.commit()
     await end_showtime_lifecycle(temporal, showtime_id)
     await on_showtime_cancelled(cancelled)
     showtime = await showtimes_service.get_showtime(session, showtime_id=showtime_id)
     return CancelledShowtime(
         showtime=await queries.showtime_public(session, showtime=showtime, policy=rules.policy, now=now),
-        booked_seats=len(cancelled.booked_seat_ids), held_seats=cancelled.held_seats)
+        booked_seats=len(cancelled.booked_seat_ids),
+        held_seats=cancelled.held_seats,
+    )
 
 
 router = APIRouter(tags=["showtimes"])

@@ -42,8 +42,12 @@ async def on_showtime_cancelled(event: ShowtimeCancelled) -> None:
     emit `showtime.cancelled` through the outbox. Until then no refund happens: this only logs.
     """
     if event.needs_refunds:
-        log.warning("showtime %s cancelled with %d sold seats in %d bookings: refunds pending (issue #5); "
-                    "reason: %s", event.showtime_id, len(event.booked_seat_ids), len(event.booking_ids),
-                    event.reason)
+        log.warning(
+            "showtime %s cancelled with %d sold seats in %d bookings: refunds pending (issue #5); reason: %s",
+            event.showtime_id,
+            len(event.booked_seat_ids),
+            len(event.booking_ids),
+            event.reason,
+        )
     else:
         log.info("showtime %s cancelled with no sold seats", event.showtime_id)

@@ -17,8 +17,12 @@ from domain.movies.models import MovieStatus
 from domain.shared.time import LOCAL_TZ
 from domain.showtimes.models import ShowtimeStatus
 
-_SHOWTIME_ORDER = {ShowtimeStatus.SCHEDULED: 0, ShowtimeStatus.ONGOING: 1, ShowtimeStatus.COMPLETED: 2,
-                   ShowtimeStatus.CANCELLED: 3}
+_SHOWTIME_ORDER = {
+    ShowtimeStatus.SCHEDULED: 0,
+    ShowtimeStatus.ONGOING: 1,
+    ShowtimeStatus.COMPLETED: 2,
+    ShowtimeStatus.CANCELLED: 3,
+}
 _MOVIE_ORDER = {MovieStatus.COMING: 0, MovieStatus.SHOWING: 1, MovieStatus.ENDED: 2}
 
 

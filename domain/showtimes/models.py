@@ -12,7 +12,17 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint, Uuid, column, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+    Uuid,
+    column,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlmodel import Field, SQLModel
 
@@ -52,8 +62,12 @@ class Showtime(SQLModel, table=True):
         # Two live showtimes of one theater never overlap, even when two admins insert at once.
         # '[)' ranges: a showtime may start exactly when the previous one (cleaning gap included) ends.
         ExcludeConstraint(
-            (column("theater_id"), "="), (text("tstzrange(start_time, end_time)"), "&&"),
-            using="gist", where=text("status <> 'Cancelled'"), name="ex_showtime_theater_no_overlap"),
+            (column("theater_id"), "="),
+            (text("tstzrange(start_time, end_time)"), "&&"),
+            using="gist",
+            where=text("status <> 'Cancelled'"),
+            name="ex_showtime_theater_no_overlap",
+        ),
         CheckConstraint("end_time > start_time", name="time_order"),
         CheckConstraint("base_price >= 0", name="base_price_not_negative"),
         Index("ix_showtimes_showtime_cinema_start", "cinema_id", "start_time"),

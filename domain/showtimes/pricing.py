@@ -94,12 +94,24 @@ def _tet(first_day: date) -> list[date]:
 # Vietnamese public holidays (Labour Code art. 112). Lunar dates converted for UTC+7: Tết 2026-02-17
 # and 2027-02-06, Giỗ Tổ Hùng Vương (10/3 lunar) 2026-04-26 and 2027-04-16. The day the government adds
 # next to 2/9 changes each year (1/9 assumed here); the list is a setting (CINEMA_SHOWTIMES__HOLIDAYS).
-DEFAULT_HOLIDAYS: frozenset[date] = frozenset([
-    date(2026, 1, 1), *_tet(date(2026, 2, 17)), date(2026, 4, 26), date(2026, 4, 30), date(2026, 5, 1),
-    date(2026, 9, 1), date(2026, 9, 2),
-    date(2027, 1, 1), *_tet(date(2027, 2, 6)), date(2027, 4, 16), date(2027, 4, 30), date(2027, 5, 1),
-    date(2027, 9, 1), date(2027, 9, 2),
-])
+DEFAULT_HOLIDAYS: frozenset[date] = frozenset(
+    [
+        date(2026, 1, 1),
+        *_tet(date(2026, 2, 17)),
+        date(2026, 4, 26),
+        date(2026, 4, 30),
+        date(2026, 5, 1),
+        date(2026, 9, 1),
+        date(2026, 9, 2),
+        date(2027, 1, 1),
+        *_tet(date(2027, 2, 6)),
+        date(2027, 4, 16),
+        date(2027, 4, 30),
+        date(2027, 5, 1),
+        date(2027, 9, 1),
+        date(2027, 9, 2),
+    ]
+)
 
 DEFAULT_BANDS: tuple[TimeBand, ...] = (
     TimeBand(name="Morning", starts_at=time(0, 0), factor=Decimal("0.85")),
@@ -109,10 +121,18 @@ DEFAULT_BANDS: tuple[TimeBand, ...] = (
 
 DEFAULT_PROMOTIONS: tuple[Promotion, ...] = (
     Promotion(code="EARLY-BIRD", name="Đặt sớm: -10% khi mua trước 3 ngày", percent_off=10, min_days_ahead=3),
-    Promotion(code="HAPPY-TUESDAY", name="Thứ Ba vui vẻ: -20% mọi suất thứ Ba", percent_off=20,
-              weekdays=frozenset({1})),
-    Promotion(code="MORNING-DEAL", name="Suất sớm: -15% suất chiếu trước 10:00", percent_off=15,
-              starts_before=time(10, 0)),
+    Promotion(
+        code="HAPPY-TUESDAY",
+        name="Thứ Ba vui vẻ: -20% mọi suất thứ Ba",
+        percent_off=20,
+        weekdays=frozenset({1}),
+    ),
+    Promotion(
+        code="MORNING-DEAL",
+        name="Suất sớm: -15% suất chiếu trước 10:00",
+        percent_off=15,
+        starts_before=time(10, 0),
+    ),
 )
 
 
@@ -146,8 +166,11 @@ class PricingPolicy(BaseModel):
         return cls.model_validate(values)
 
     def seat_factor(self, seat_type: SeatType) -> Decimal:
-        return {SeatType.STANDARD: self.standard_factor, SeatType.VIP: self.vip_factor,
-                SeatType.COUPLE: self.couple_factor}[seat_type]
+        return {
+            SeatType.STANDARD: self.standard_factor,
+            SeatType.VIP: self.vip_factor,
+            SeatType.COUPLE: self.couple_factor,
+        }[seat_type]
 
 
 @dataclass(frozen=True)
@@ -184,18 +207,33 @@ def day_kind(policy: PricingPolicy, starts_at: datetime) -> DayKind:
 
 
 def day_factor(policy: PricingPolicy, kind: DayKind) -> Decimal:
-    return {DayKind.WEEKDAY: Decimal(1), DayKind.WEEKEND: policy.weekend_factor,
-            DayKind.HOLIDAY: policy.holiday_factor}[kind]
+    return {
+        DayKind.WEEKDAY: Decimal(1),
+        DayKind.WEEKEND: policy.weekend_factor,
+        DayKind.HOLIDAY: policy.holiday_factor,
+    }[kind]
 
 
-def list_price(policy: PricingPolicy, *, base_price: int, seat_type: SeatType, starts_at: datetime,
-               own: SeatTypePrice | None = None) -> int:
+def list_price(
+    policy: PricingPolicy,
+    *,
+    base_price: int,
+    seat_type: SeatType,
+    starts_at: datetime,
+    own: SeatTypePrice | None = None,
+) -> int:
     """The price of one seat of `seat_type` before promotions, rounded to 1,000 VND."""
     if own is not None and own.price is not None:
         return round_vnd(own.price)
-    factor = own.multiplier if own is not None and own.multiplier is not None else policy.seat_factor(seat_type)
-    amount = (Decimal(base_price) * factor * time_band(policy, starts_at).factor
-              * day_factor(policy, day_kind(policy, starts_at)))
+    factor = (
+        own.multiplier if own is not None and own.multiplier is not None else policy.seat_factor(seat_type)
+    )
+    amount = (
+        Decimal(base_price)
+        * factor
+        * time_band(policy, starts_at).factor
+        * day_factor(policy, day_kind(policy, starts_at))
+    )
     return round_vnd(amount)
 
 
@@ -212,8 +250,15 @@ def apply_promotion(price: int, promotion: Promotion | None) -> int:
     return round_vnd(Decimal(price) * (100 - promotion.percent_off) / 100)
 
 
-def quote(policy: PricingPolicy, *, base_price: int, seat_type: SeatType, starts_at: datetime, now: datetime,
-          own: SeatTypePrice | None = None) -> PriceQuote:
+def quote(
+    policy: PricingPolicy,
+    *,
+    base_price: int,
+    seat_type: SeatType,
+    starts_at: datetime,
+    now: datetime,
+    own: SeatTypePrice | None = None,
+) -> PriceQuote:
     """What one seat of `seat_type` costs when bought at `now`."""
     listed = list_price(policy, base_price=base_price, seat_type=seat_type, starts_at=starts_at, own=own)
     promotion = best_promotion(policy, starts_at=starts_at, now=now)

@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, true, update
+from sqlalchemy import and_, func, insert, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,8 +37,10 @@ def _live() -> object:
 
 def _claimable(now: datetime) -> object:
     """Seats a customer could take now: free, or held by a hold that has run out."""
-    return or_(col(ShowtimeSeat.status) == SeatStatus.AVAILABLE,
-               and_(col(ShowtimeSeat.status) == SeatStatus.LOCKED, col(ShowtimeSeat.locked_until) <= now))
+    return or_(
+        col(ShowtimeSeat.status) == SeatStatus.AVAILABLE,
+        and_(col(ShowtimeSeat.status) == SeatStatus.LOCKED, col(ShowtimeSeat.locked_until) <= now),
+    )
 
 
 class ShowtimeRepository:
@@ -54,14 +57,20 @@ class ShowtimeRepository:
         self.session.add_all(rows)
         await self.session.flush()
 
+    async def add_seats(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert a showtime's seats in one multi-row statement (no ORM objects: a house has hundreds)."""
+        if rows:
+            await self.session.exec(insert(ShowtimeSeat), params=list(rows))
+
     async def save(self, row: Showtime | SeatPricing) -> None:
         """Flush a change and reload server-set columns (updated_at)."""
         self.session.add(row)
         await self.session.flush()
         await self.session.refresh(row)
 
-    async def count_future(self, *, now: datetime, movie_id: uuid.UUID | None = None,
-                           theater_id: uuid.UUID | None = None) -> int:
+    async def count_future(
+        self, *, now: datetime, movie_id: uuid.UUID | None = None, theater_id: uuid.UUID | None = None
+    ) -> int:
         conditions = [_live(), col(Showtime.start_time) > now]
         if movie_id is not None:
             conditions.append(col(Showtime.movie_id) == movie_id)
@@ -69,23 +78,44 @@ class ShowtimeRepository:
             conditions.append(col(Showtime.theater_id) == theater_id)
         return (await self.session.exec(select(func.count()).select_from(Showtime).where(*conditions))).one()
 
-    async def clashing(self, *, theater_id: uuid.UUID, start: datetime, end: datetime,
-                       exclude_id: uuid.UUID | None = None) -> Showtime | None:
+    async def clashing(
+        self, *, theater_id: uuid.UUID, start: datetime, end: datetime, exclude_id: uuid.UUID | None = None
+    ) -> Showtime | None:
         """A live showtime of the theater whose [start, end) overlaps this one, the earliest first."""
-        stmt = (select(Showtime).where(col(Showtime.theater_id) == theater_id, _live(),
-                                       col(Showtime.start_time) < end, col(Showtime.end_time) > start)
-                .order_by(col(Showtime.start_time)).limit(1))
+        stmt = (
+            select(Showtime)
+            .where(
+                col(Showtime.theater_id) == theater_id,
+                _live(),
+                col(Showtime.start_time) < end,
+                col(Showtime.end_time) > start,
+            )
+            .order_by(col(Showtime.start_time))
+            .limit(1)
+        )
         if exclude_id is not None:
             stmt = stmt.where(col(Showtime.id) != exclude_id)
         return (await self.session.exec(stmt)).first()
 
-    async def search(self, *, movie_id: uuid.UUID | None, cinema_id: uuid.UUID | None,
-                     theater_id: uuid.UUID | None, starts_from: datetime | None, starts_before: datetime | None,
-                     statuses: Collection[ShowtimeStatus], offset: int, limit: int) -> tuple[list[Showtime], int]:
+    async def search(
+        self,
+        *,
+        movie_id: uuid.UUID | None,
+        cinema_id: uuid.UUID | None,
+        theater_id: uuid.UUID | None,
+        starts_from: datetime | None,
+        starts_before: datetime | None,
+        statuses: Collection[ShowtimeStatus],
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Showtime], int]:
         """One page of showtimes in start order, and the count of all that match."""
         conditions = [col(Showtime.status).in_(list(statuses))]
-        for column, value in ((Showtime.movie_id, movie_id), (Showtime.cinema_id, cinema_id),
-                              (Showtime.theater_id, theater_id)):
+        for column, value in (
+            (Showtime.movie_id, movie_id),
+            (Showtime.cinema_id, cinema_id),
+            (Showtime.theater_id, theater_id),
+        ):
             if value is not None:
                 conditions.append(col(column) == value)
         if starts_from is not None:
@@ -93,22 +123,34 @@ class ShowtimeRepository:
         if starts_before is not None:
             conditions.append(col(Showtime.start_time) < starts_before)
         total = (await self.session.exec(select(func.count()).select_from(Showtime).where(*conditions))).one()
-        stmt = (select(Showtime).where(*conditions).order_by(col(Showtime.start_time), col(Showtime.id))
-                .offset(offset).limit(limit))
+        stmt = (
+            select(Showtime)
+            .where(*conditions)
+            .order_by(col(Showtime.start_time), col(Showtime.id))
+            .offset(offset)
+            .limit(limit)
+        )
         return list((await self.session.exec(stmt)).all()), total
 
     async def seats(self, showtime_id: uuid.UUID) -> list[ShowtimeSeat]:
-        stmt = (select(ShowtimeSeat).where(col(ShowtimeSeat.showtime_id) == showtime_id)
-                .order_by(col(ShowtimeSeat.row), col(ShowtimeSeat.number)))
+        stmt = (
+            select(ShowtimeSeat)
+            .where(col(ShowtimeSeat.showtime_id) == showtime_id)
+            .order_by(col(ShowtimeSeat.row), col(ShowtimeSeat.number))
+        )
         return list((await self.session.exec(stmt)).all())
 
-    async def seat_counts(self, showtime_ids: Sequence[uuid.UUID], *, now: datetime) -> dict[uuid.UUID, SeatCounts]:
+    async def seat_counts(
+        self, showtime_ids: Sequence[uuid.UUID], *, now: datetime
+    ) -> dict[uuid.UUID, SeatCounts]:
         if not showtime_ids:
             return {}
         claimable = func.count().filter(_claimable(now))  # type: ignore[arg-type]
-        stmt = (select(col(ShowtimeSeat.showtime_id), claimable, func.count())
-                .where(col(ShowtimeSeat.showtime_id).in_(list(showtime_ids)))
-                .group_by(col(ShowtimeSeat.showtime_id)))
+        stmt = (
+            select(col(ShowtimeSeat.showtime_id), claimable, func.count())
+            .where(col(ShowtimeSeat.showtime_id).in_(list(showtime_ids)))
+            .group_by(col(ShowtimeSeat.showtime_id))
+        )
         rows = (await self.session.exec(stmt)).all()
         return {showtime_id: SeatCounts(available=free, total=total) for showtime_id, free, total in rows}
 
@@ -124,24 +166,36 @@ class ShowtimeRepository:
     async def count_sold_or_held(self, showtime_id: uuid.UUID, *, now: datetime) -> int:
         """Seats bought, or held by a hold that is still running."""
         held = and_(col(ShowtimeSeat.status) == SeatStatus.LOCKED, col(ShowtimeSeat.locked_until) > now)
-        stmt = select(func.count()).select_from(ShowtimeSeat).where(
-            col(ShowtimeSeat.showtime_id) == showtime_id, or_(col(ShowtimeSeat.status) == SeatStatus.BOOKED, held))
+        stmt = (
+            select(func.count())
+            .select_from(ShowtimeSeat)
+            .where(
+                col(ShowtimeSeat.showtime_id) == showtime_id,
+                or_(col(ShowtimeSeat.status) == SeatStatus.BOOKED, held),
+            )
+        )
         return (await self.session.exec(stmt)).one()
 
     async def block_unsold(self, showtime_id: uuid.UUID, *, now: datetime) -> int:
         """Take every seat not bought off sale; return how many of them a running hold had."""
         of_showtime = col(ShowtimeSeat.showtime_id) == showtime_id
         held = await self.session.exec(
-            update(ShowtimeSeat).where(of_showtime, col(ShowtimeSeat.status) == SeatStatus.LOCKED)
-            .values(status=SeatStatus.BLOCKED, updated_at=func.now()).returning(col(ShowtimeSeat.locked_until)))
+            update(ShowtimeSeat)
+            .where(of_showtime, col(ShowtimeSeat.status) == SeatStatus.LOCKED)
+            .values(status=SeatStatus.BLOCKED, updated_at=func.now())
+            .returning(col(ShowtimeSeat.locked_until))
+        )
         await self.session.exec(
-            update(ShowtimeSeat).where(of_showtime, col(ShowtimeSeat.status) == SeatStatus.AVAILABLE)
-            .values(status=SeatStatus.BLOCKED, updated_at=func.now()))
+            update(ShowtimeSeat)
+            .where(of_showtime, col(ShowtimeSeat.status) == SeatStatus.AVAILABLE)
+            .values(status=SeatStatus.BLOCKED, updated_at=func.now())
+        )
         return sum(1 for until in held.scalars() if until is not None and until > now)
 
     async def booked(self, showtime_id: uuid.UUID) -> list[ShowtimeSeat]:
-        stmt = select(ShowtimeSeat).where(col(ShowtimeSeat.showtime_id) == showtime_id,
-                                          col(ShowtimeSeat.status) == SeatStatus.BOOKED)
+        stmt = select(ShowtimeSeat).where(
+            col(ShowtimeSeat.showtime_id) == showtime_id, col(ShowtimeSeat.status) == SeatStatus.BOOKED
+        )
         return list((await self.session.exec(stmt)).all())
 
     async def advance(self, showtime_id: uuid.UUID, *, as_of: datetime) -> Showtime | None:
@@ -156,19 +210,28 @@ class ShowtimeRepository:
 
     async def _advance(self, as_of: datetime, where: object) -> tuple[int, int]:
         completed = await self.session.exec(
-            update(Showtime).where(where, col(Showtime.status).in_([ShowtimeStatus.SCHEDULED, ShowtimeStatus.ONGOING]),
-                                   col(Showtime.end_time) <= as_of)
-            .values(status=ShowtimeStatus.COMPLETED, updated_at=func.now()))
+            update(Showtime)
+            .where(
+                where,
+                col(Showtime.status).in_([ShowtimeStatus.SCHEDULED, ShowtimeStatus.ONGOING]),
+                col(Showtime.end_time) <= as_of,
+            )
+            .values(status=ShowtimeStatus.COMPLETED, updated_at=func.now())
+        )
         started = await self.session.exec(
-            update(Showtime).where(where, col(Showtime.status) == ShowtimeStatus.SCHEDULED,
-                                   col(Showtime.start_time) <= as_of)
-            .values(status=ShowtimeStatus.ONGOING, updated_at=func.now()))
+            update(Showtime)
+            .where(where, col(Showtime.status) == ShowtimeStatus.SCHEDULED, col(Showtime.start_time) <= as_of)
+            .values(status=ShowtimeStatus.ONGOING, updated_at=func.now())
+        )
         return started.rowcount, completed.rowcount  # type: ignore[attr-defined]
 
     async def upcoming(self, *, as_of: datetime, until: datetime) -> list[Showtime]:
         """Live showtimes with a transition due before `until` (start or end)."""
         stmt = select(Showtime).where(
-            or_(and_(col(Showtime.status) == ShowtimeStatus.SCHEDULED, col(Showtime.start_time) < until),
-                and_(col(Showtime.status) == ShowtimeStatus.ONGOING, col(Showtime.end_time) < until)),
-            col(Showtime.end_time) > as_of)
+            or_(
+                and_(col(Showtime.status) == ShowtimeStatus.SCHEDULED, col(Showtime.start_time) < until),
+                and_(col(Showtime.status) == ShowtimeStatus.ONGOING, col(Showtime.end_time) < until),
+            ),
+            col(Showtime.end_time) > as_of,
+        )
         return list((await self.session.exec(stmt)).all())

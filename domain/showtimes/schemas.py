@@ -14,8 +14,9 @@ from domain.showtimes.models import SeatStatus, SeatType, ShowtimeStatus
 
 LocalDay = date  # a field named `date` would hide the type inside its class
 Price = Annotated[int, Field(ge=0, le=10_000_000, description="Integer VND")]
-BasePrice = Annotated[int, Field(ge=1_000, le=10_000_000, multiple_of=1_000,
-                                 description="Integer VND, a multiple of 1,000")]
+BasePrice = Annotated[
+    int, Field(ge=1_000, le=10_000_000, multiple_of=1_000, description="Integer VND, a multiple of 1,000")
+]
 
 
 def _not_null(value: Any) -> Any:
@@ -80,8 +81,9 @@ class ShowtimeQuery(PageParams):
 
 
 class CancelRequest(ApiModel):
-    reason: str | None = Field(default=None, min_length=3, max_length=500,
-                               description="Required when seats are sold or held")
+    reason: str | None = Field(
+        default=None, min_length=3, max_length=500, description="Required when seats are sold or held"
+    )
 
 
 class PromotionPublic(ApiModel):

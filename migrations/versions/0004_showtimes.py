@@ -46,8 +46,12 @@ def upgrade() -> None:
         "EXCLUDE USING gist (theater_id WITH =, tstzrange(start_time, end_time) WITH &&) "
         "WHERE (status <> 'Cancelled')"
     )
-    op.create_index("ix_showtimes_showtime_cinema_start", "showtime", ["cinema_id", "start_time"], schema=SCHEMA)
-    op.create_index("ix_showtimes_showtime_movie_start", "showtime", ["movie_id", "start_time"], schema=SCHEMA)
+    op.create_index(
+        "ix_showtimes_showtime_cinema_start", "showtime", ["cinema_id", "start_time"], schema=SCHEMA
+    )
+    op.create_index(
+        "ix_showtimes_showtime_movie_start", "showtime", ["movie_id", "start_time"], schema=SCHEMA
+    )
     op.create_index("ix_showtimes_showtime_status_start", "showtime", ["status", "start_time"], schema=SCHEMA)
 
     op.create_table(
@@ -57,11 +61,17 @@ def upgrade() -> None:
         sa.Column("seat_type", sa.String(length=16), nullable=False),
         sa.Column("price", sa.Integer(), nullable=True),
         sa.Column("multiplier", sa.Numeric(6, 3), nullable=True),
-        sa.ForeignKeyConstraint(["showtime_id"], [f"{SCHEMA}.showtime.id"], ondelete="CASCADE",
-                                name=op.f("fk_seat_pricing_showtime_id_showtime")),
+        sa.ForeignKeyConstraint(
+            ["showtime_id"],
+            [f"{SCHEMA}.showtime.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_seat_pricing_showtime_id_showtime"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_seat_pricing")),
         sa.UniqueConstraint("showtime_id", "seat_type", name="uq_seat_pricing_showtime_seat_type"),
-        sa.CheckConstraint("(price IS NULL) <> (multiplier IS NULL)", name=op.f("ck_seat_pricing_price_or_multiplier")),
+        sa.CheckConstraint(
+            "(price IS NULL) <> (multiplier IS NULL)", name=op.f("ck_seat_pricing_price_or_multiplier")
+        ),
         schema=SCHEMA,
     )
 
@@ -80,14 +90,22 @@ def upgrade() -> None:
         sa.Column("locked_by", sa.Uuid(), nullable=True),
         sa.Column("booking_id", sa.Uuid(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.ForeignKeyConstraint(["showtime_id"], [f"{SCHEMA}.showtime.id"], ondelete="CASCADE",
-                                name=op.f("fk_showtime_seat_showtime_id_showtime")),
+        sa.ForeignKeyConstraint(
+            ["showtime_id"],
+            [f"{SCHEMA}.showtime.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_showtime_seat_showtime_id_showtime"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_showtime_seat")),
         sa.UniqueConstraint("showtime_id", "seat_id", name="uq_showtime_seat_showtime_seat"),
         schema=SCHEMA,
     )
-    op.create_index("ix_showtimes_showtime_seat_showtime_status", "showtime_seat", ["showtime_id", "status"],
-                    schema=SCHEMA)
+    op.create_index(
+        "ix_showtimes_showtime_seat_showtime_status",
+        "showtime_seat",
+        ["showtime_id", "status"],
+        schema=SCHEMA,
+    )
 
 
 def downgrade() -> None:

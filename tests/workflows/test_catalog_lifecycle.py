@@ -46,16 +46,23 @@ async def _short_showtime(sessionmaker: SessionMaker, *, starts_in: float, lasts
     movie, theater = await make_movie(sessionmaker), await make_theater(sessionmaker)
     start = utcnow() + timedelta(seconds=starts_in)
     async with unit_of_work(sessionmaker) as session:
-        showtime = await showtimes_service.create_showtime(session, data=ShowtimeCreate(
-            movie_id=movie.id, theater_id=theater.id, start_time=start, base_price=90_000), rules=RULES, now=utcnow())
+        showtime = await showtimes_service.create_showtime(
+            session,
+            data=ShowtimeCreate(
+                movie_id=movie.id, theater_id=theater.id, start_time=start, base_price=90_000
+            ),
+            rules=RULES,
+            now=utcnow(),
+        )
         await _move(session, showtime.id, start, start + timedelta(seconds=lasts))
     return await reload_showtime(sessionmaker, showtime.id)
 
 
 async def _move(session: Any, showtime_id: uuid.UUID, start: datetime, end: datetime) -> None:
     """Change a showtime's times in the database only (no signal to its workflow)."""
-    await session.exec(update(Showtime).where(col(Showtime.id) == showtime_id).values(start_time=start,
-                                                                                       end_time=end))
+    await session.exec(
+        update(Showtime).where(col(Showtime.id) == showtime_id).values(start_time=start, end_time=end)
+    )
 
 
 async def _eventually(check: Callable[[], Any], *, timeout: float = 15) -> datetime:
@@ -67,9 +74,12 @@ async def _eventually(check: Callable[[], Any], *, timeout: float = 15) -> datet
     return utcnow()
 
 
-def _status_is(sessionmaker: SessionMaker, showtime_id: uuid.UUID, status: ShowtimeStatus) -> Callable[[], Any]:
+def _status_is(
+    sessionmaker: SessionMaker, showtime_id: uuid.UUID, status: ShowtimeStatus
+) -> Callable[[], Any]:
     async def check() -> bool:
         return (await reload_showtime(sessionmaker, showtime_id)).status is status
+
     return check
 
 
@@ -77,6 +87,7 @@ def _movie_is(sessionmaker: SessionMaker, movie_id: uuid.UUID, status: MovieStat
     async def check() -> bool:
         async with unit_of_work(sessionmaker) as session:
             return (await movies_service.get_movie(session, movie_id=movie_id)).status is status
+
     return check
 
 
@@ -84,8 +95,9 @@ TOLERANCE = timedelta(milliseconds=200)
 
 
 class TestShowtimeLifecycle:
-    async def test_ongoing_at_start_then_completed_at_end(self, sessionmaker: SessionMaker,
-                                                          temporal: Client) -> None:
+    async def test_ongoing_at_start_then_completed_at_end(
+        self, sessionmaker: SessionMaker, temporal: Client
+    ) -> None:
         showtime = await _short_showtime(sessionmaker, starts_in=2, lasts=2)
         await schedule_showtime_lifecycle(temporal, showtime)
         await schedule_showtime_lifecycle(temporal, showtime)  # idempotent: same id, one workflow
@@ -95,7 +107,9 @@ class TestShowtimeLifecycle:
         assert ongoing_at >= showtime.start_time - TOLERANCE
         completed_at = await _eventually(_status_is(sessionmaker, showtime.id, ShowtimeStatus.COMPLETED))
         assert completed_at >= showtime.end_time - TOLERANCE
-        handle = temporal.get_workflow_handle_for(ShowtimeLifecycleWorkflow.run, showtime_workflow_id(showtime.id))
+        handle = temporal.get_workflow_handle_for(
+            ShowtimeLifecycleWorkflow.run, showtime_workflow_id(showtime.id)
+        )
         assert await handle.result() is ShowtimeStatus.COMPLETED
 
     async def test_a_reschedule_moves_the_timers(self, sessionmaker: SessionMaker, temporal: Client) -> None:
@@ -108,14 +122,17 @@ class TestShowtimeLifecycle:
 
         await asyncio.sleep((showtime.start_time - utcnow()).total_seconds() + 1)  # past the old start
         assert (await reload_showtime(sessionmaker, showtime.id)).status is ShowtimeStatus.SCHEDULED
-        handle = temporal.get_workflow_handle_for(ShowtimeLifecycleWorkflow.run, showtime_workflow_id(showtime.id))
+        handle = temporal.get_workflow_handle_for(
+            ShowtimeLifecycleWorkflow.run, showtime_workflow_id(showtime.id)
+        )
         assert (await handle.query(ShowtimeLifecycleWorkflow.state)).start_time == new_start
         ongoing_at = await _eventually(_status_is(sessionmaker, showtime.id, ShowtimeStatus.ONGOING))
         assert ongoing_at >= new_start - TOLERANCE
         assert await handle.result() is ShowtimeStatus.COMPLETED
 
-    async def test_a_timer_that_missed_the_reschedule_corrects_itself(self, sessionmaker: SessionMaker,
-                                                                      temporal: Client) -> None:
+    async def test_a_timer_that_missed_the_reschedule_corrects_itself(
+        self, sessionmaker: SessionMaker, temporal: Client
+    ) -> None:
         showtime = await _short_showtime(sessionmaker, starts_in=1, lasts=2)
         await schedule_showtime_lifecycle(temporal, showtime)
         new_start = utcnow() + timedelta(seconds=4)
@@ -127,32 +144,47 @@ class TestShowtimeLifecycle:
         assert ongoing_at >= new_start - TOLERANCE
 
     async def test_cancelling_ends_the_workflow_and_the_status_stays(
-            self, sessionmaker: SessionMaker, temporal: Client, client: httpx.AsyncClient, make_user: Any) -> None:
+        self, sessionmaker: SessionMaker, temporal: Client, client: httpx.AsyncClient, make_user: Any
+    ) -> None:
         showtime = await _short_showtime(sessionmaker, starts_in=2, lasts=1)
         await schedule_showtime_lifecycle(temporal, showtime)
         admin = await make_user(Role.ADMIN)
         response = await client.delete(f"/api/showtimes/{showtime.id}", headers=admin.headers)
         assert response.status_code == 200, response.text
-        handle = temporal.get_workflow_handle_for(ShowtimeLifecycleWorkflow.run, showtime_workflow_id(showtime.id))
+        handle = temporal.get_workflow_handle_for(
+            ShowtimeLifecycleWorkflow.run, showtime_workflow_id(showtime.id)
+        )
         assert await asyncio.wait_for(handle.result(), timeout=5) is ShowtimeStatus.CANCELLED
         await asyncio.sleep((showtime.end_time - utcnow()).total_seconds() + 0.5)
         assert (await reload_showtime(sessionmaker, showtime.id)).status is ShowtimeStatus.CANCELLED
 
-    async def test_the_api_starts_and_moves_the_timer(self, client: httpx.AsyncClient, make_user: Any,
-                                                      sessionmaker: SessionMaker, temporal: Client) -> None:
+    async def test_the_api_starts_and_moves_the_timer(
+        self, client: httpx.AsyncClient, make_user: Any, sessionmaker: SessionMaker, temporal: Client
+    ) -> None:
         admin = await make_user(Role.ADMIN)
         movie, theater = await make_movie(sessionmaker), await make_theater(sessionmaker)
         start = utcnow().replace(microsecond=0) + timedelta(days=2)
-        created = await client.post("/api/showtimes", headers=admin.headers, json={
-            "movieId": str(movie.id), "theaterId": str(theater.id), "startTime": start.isoformat(),
-            "basePrice": 90_000})
+        created = await client.post(
+            "/api/showtimes",
+            headers=admin.headers,
+            json={
+                "movieId": str(movie.id),
+                "theaterId": str(theater.id),
+                "startTime": start.isoformat(),
+                "basePrice": 90_000,
+            },
+        )
         assert created.status_code == 201, created.text
-        handle = temporal.get_workflow_handle_for(ShowtimeLifecycleWorkflow.run,
-                                                  showtime_workflow_id(uuid.UUID(created.json()["id"])))
+        handle = temporal.get_workflow_handle_for(
+            ShowtimeLifecycleWorkflow.run, showtime_workflow_id(uuid.UUID(created.json()["id"]))
+        )
         assert (await handle.query(ShowtimeLifecycleWorkflow.state)).start_time == start
         moved = start + timedelta(hours=3)
-        response = await client.put(f"/api/showtimes/{created.json()['id']}", headers=admin.headers,
-                                    json={"startTime": moved.isoformat()})
+        response = await client.put(
+            f"/api/showtimes/{created.json()['id']}",
+            headers=admin.headers,
+            json={"startTime": moved.isoformat()},
+        )
         assert response.status_code == 200
         state = await handle.query(ShowtimeLifecycleWorkflow.state)
         assert (state.start_time, state.status) == (moved, ShowtimeStatus.SCHEDULED)
@@ -165,31 +197,42 @@ class TestMovieLifecycle:
         today = local_today()
         movie = await make_movie(sessionmaker, release_date=today, end_date=today, status=MovieStatus.COMING)
         show_at = utcnow() + timedelta(seconds=2)
-        dates = MovieDates(movie_id=movie.id, release_date=today, end_date=today, show_at=show_at,
-                           end_at=show_at + timedelta(seconds=2))
-        handle = await temporal.start_workflow(MovieLifecycleWorkflow.run, dates, id=movie_workflow_id(movie.id),
-                                               task_queue=TaskQueue.CATALOG)
+        dates = MovieDates(
+            movie_id=movie.id,
+            release_date=today,
+            end_date=today,
+            show_at=show_at,
+            end_at=show_at + timedelta(seconds=2),
+        )
+        handle = await temporal.start_workflow(
+            MovieLifecycleWorkflow.run, dates, id=movie_workflow_id(movie.id), task_queue=TaskQueue.CATALOG
+        )
         showing_at = await _eventually(_movie_is(sessionmaker, movie.id, MovieStatus.SHOWING))
         assert showing_at >= show_at - TOLERANCE
         ended_at = await _eventually(_movie_is(sessionmaker, movie.id, MovieStatus.ENDED))
         assert ended_at >= show_at + timedelta(seconds=2) - TOLERANCE
         assert await handle.result() is MovieStatus.ENDED
 
-    async def test_a_timer_set_from_old_dates_does_not_move_the_movie(self, sessionmaker: SessionMaker,
-                                                                     temporal: Client) -> None:
+    async def test_a_timer_set_from_old_dates_does_not_move_the_movie(
+        self, sessionmaker: SessionMaker, temporal: Client
+    ) -> None:
         release = local_today() + timedelta(days=10)
         movie = await make_movie(sessionmaker, release_date=release)
         assert movie.status is MovieStatus.COMING
-        stale = MovieDates(movie_id=movie.id, release_date=local_today(), show_at=utcnow() + timedelta(seconds=1))
-        handle = await temporal.start_workflow(MovieLifecycleWorkflow.run, stale, id=movie_workflow_id(movie.id),
-                                               task_queue=TaskQueue.CATALOG)
+        stale = MovieDates(
+            movie_id=movie.id, release_date=local_today(), show_at=utcnow() + timedelta(seconds=1)
+        )
+        handle = await temporal.start_workflow(
+            MovieLifecycleWorkflow.run, stale, id=movie_workflow_id(movie.id), task_queue=TaskQueue.CATALOG
+        )
         await _eventually(lambda: _dates_are(handle, release))
         assert await _movie_is(sessionmaker, movie.id, MovieStatus.COMING)()
         await end_movie_lifecycle(temporal, movie.id)
         assert await asyncio.wait_for(handle.result(), timeout=5) is None
 
-    async def test_schedule_after_commit_is_idempotent_and_takes_new_dates(self, sessionmaker: SessionMaker,
-                                                                          temporal: Client) -> None:
+    async def test_schedule_after_commit_is_idempotent_and_takes_new_dates(
+        self, sessionmaker: SessionMaker, temporal: Client
+    ) -> None:
         movie = await make_movie(sessionmaker, release_date=local_today() + timedelta(days=3))
         await schedule_movie_lifecycle(temporal, movie)
         await schedule_movie_lifecycle(temporal, movie)
@@ -208,27 +251,53 @@ async def _dates_are(handle: Any, release: Any) -> bool:
 
 
 class TestSweep:
-    async def test_fixes_overdue_statuses_and_arms_upcoming_timers(self, sessionmaker: SessionMaker,
-                                                                   temporal: Client) -> None:
+    async def test_fixes_overdue_statuses_and_arms_upcoming_timers(
+        self, sessionmaker: SessionMaker, temporal: Client
+    ) -> None:
         now = utcnow()
-        overdue_start = Showtime(movie_id=uuid.uuid4(), theater_id=uuid.uuid4(), cinema_id=uuid.uuid4(),
-                                 start_time=now - timedelta(minutes=30), end_time=now + timedelta(minutes=30),
-                                 base_price=90_000)
-        overdue_end = Showtime(movie_id=uuid.uuid4(), theater_id=uuid.uuid4(), cinema_id=uuid.uuid4(),
-                               start_time=now - timedelta(hours=3), end_time=now - timedelta(hours=1),
-                               base_price=90_000, status=ShowtimeStatus.ONGOING)
-        soon = Showtime(movie_id=uuid.uuid4(), theater_id=uuid.uuid4(), cinema_id=uuid.uuid4(),
-                        start_time=now + timedelta(seconds=40), end_time=now + timedelta(hours=2), base_price=90_000)
+        overdue_start = Showtime(
+            movie_id=uuid.uuid4(),
+            theater_id=uuid.uuid4(),
+            cinema_id=uuid.uuid4(),
+            start_time=now - timedelta(minutes=30),
+            end_time=now + timedelta(minutes=30),
+            base_price=90_000,
+        )
+        overdue_end = Showtime(
+            movie_id=uuid.uuid4(),
+            theater_id=uuid.uuid4(),
+            cinema_id=uuid.uuid4(),
+            start_time=now - timedelta(hours=3),
+            end_time=now - timedelta(hours=1),
+            base_price=90_000,
+            status=ShowtimeStatus.ONGOING,
+        )
+        soon = Showtime(
+            movie_id=uuid.uuid4(),
+            theater_id=uuid.uuid4(),
+            cinema_id=uuid.uuid4(),
+            start_time=now + timedelta(seconds=40),
+            end_time=now + timedelta(hours=2),
+            base_price=90_000,
+        )
         async with unit_of_work(sessionmaker) as session:
             session.add_all([overdue_start, overdue_end, soon])
-        released = await make_movie(sessionmaker, release_date=local_today() - timedelta(days=1),
-                                    status=MovieStatus.COMING)
-        finished = await make_movie(sessionmaker, release_date=local_today() - timedelta(days=30),
-                                    end_date=local_today() - timedelta(days=1), status=MovieStatus.SHOWING)
+        released = await make_movie(
+            sessionmaker, release_date=local_today() - timedelta(days=1), status=MovieStatus.COMING
+        )
+        finished = await make_movie(
+            sessionmaker,
+            release_date=local_today() - timedelta(days=30),
+            end_date=local_today() - timedelta(days=1),
+            status=MovieStatus.SHOWING,
+        )
 
         result = await temporal.execute_workflow(
-            CatalogSweepWorkflow.run, CatalogSweep(horizon=timedelta(minutes=1)),
-            id=f"test-sweep-{uuid.uuid4()}", task_queue=TaskQueue.CATALOG)
+            CatalogSweepWorkflow.run,
+            CatalogSweep(horizon=timedelta(minutes=1)),
+            id=f"test-sweep-{uuid.uuid4()}",
+            task_queue=TaskQueue.CATALOG,
+        )
         assert result.showtimes_started >= 1 and result.showtimes_completed >= 1
         assert result.movies_showing >= 1 and result.movies_ended >= 1 and result.timers_armed >= 1
         assert (await reload_showtime(sessionmaker, overdue_start.id)).status is ShowtimeStatus.ONGOING
@@ -240,23 +309,33 @@ class TestSweep:
         assert armed.status is WorkflowExecutionStatus.RUNNING
 
         again = await temporal.execute_workflow(  # a second sweep finds nothing left to fix for these rows
-            CatalogSweepWorkflow.run, CatalogSweep(horizon=timedelta(minutes=1)),
-            id=f"test-sweep-{uuid.uuid4()}", task_queue=TaskQueue.CATALOG)
+            CatalogSweepWorkflow.run,
+            CatalogSweep(horizon=timedelta(minutes=1)),
+            id=f"test-sweep-{uuid.uuid4()}",
+            task_queue=TaskQueue.CATALOG,
+        )
         assert again.timers_armed >= 1
-        await temporal.get_workflow_handle_for(ShowtimeLifecycleWorkflow.run,
-                                               showtime_workflow_id(soon.id)).signal(ShowtimeLifecycleWorkflow.cancel)
+        await temporal.get_workflow_handle_for(
+            ShowtimeLifecycleWorkflow.run, showtime_workflow_id(soon.id)
+        ).signal(ShowtimeLifecycleWorkflow.cancel)
 
-    async def test_the_worker_keeps_a_schedule_for_the_sweep(self, temporal: Client, settings: Settings) -> None:
+    async def test_the_worker_keeps_a_schedule_for_the_sweep(
+        self, temporal: Client, settings: Settings
+    ) -> None:
         description = await temporal.get_schedule_handle(SCHEDULE_ID).describe()
         intervals = description.schedule.spec.intervals
         assert [i.every for i in intervals] == [settings.showtimes.lifecycle_sweep_interval]
         assert description.schedule.state.paused is False
 
 
-async def test_lifecycle_histories_replay_deterministically(sessionmaker: SessionMaker, temporal: Client) -> None:
+async def test_lifecycle_histories_replay_deterministically(
+    sessionmaker: SessionMaker, temporal: Client
+) -> None:
     showtime = await _short_showtime(sessionmaker, starts_in=0.5, lasts=0.5)
     await schedule_showtime_lifecycle(temporal, showtime)
-    handle = temporal.get_workflow_handle_for(ShowtimeLifecycleWorkflow.run, showtime_workflow_id(showtime.id))
+    handle = temporal.get_workflow_handle_for(
+        ShowtimeLifecycleWorkflow.run, showtime_workflow_id(showtime.id)
+    )
     await handle.result()
     replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter)
     await replayer.replay_workflow(await handle.fetch_history())

@@ -18,35 +18,76 @@ from domain.showtimes.models import Showtime
 from infra.db import SessionMaker, unit_of_work
 
 # 3 rows of 6: A standard with A3 broken, B VIP, C couples (1-2, 3-4, 5-6); an aisle after seat 2.
-SMALL_LAYOUT = {"rows": 3, "seatsPerRow": 6, "aisles": [2], "vipRows": ["B"], "coupleRows": ["C"],
-                "brokenSeats": ["A3"]}
+SMALL_LAYOUT = {
+    "rows": 3,
+    "seatsPerRow": 6,
+    "aisles": [2],
+    "vipRows": ["B"],
+    "coupleRows": ["C"],
+    "brokenSeats": ["A3"],
+}
 
 
 def local_today() -> date:
     return utcnow().astimezone(LOCAL_TZ).date()
 
 
-async def make_movie(sessionmaker: SessionMaker, *, duration: int = 100, release_date: date | None = None,
-                     end_date: date | None = None, status: MovieStatus | None = None) -> Movie:
-    body = MovieCreate.model_validate({
-        "title": f"Phim thử {uuid.uuid4().hex[:8]}", "duration": duration, "language": "vi", "ageRating": "P",
-        "releaseDate": (release_date or local_today() - timedelta(days=3)).isoformat(),
-        "endDate": end_date.isoformat() if end_date else None, "status": status})
+async def make_movie(
+    sessionmaker: SessionMaker,
+    *,
+    duration: int = 100,
+    release_date: date | None = None,
+    end_date: date | None = None,
+    status: MovieStatus | None = None,
+) -> Movie:
+    body = MovieCreate.model_validate(
+        {
+            "title": f"Phim thử {uuid.uuid4().hex[:8]}",
+            "duration": duration,
+            "language": "vi",
+            "ageRating": "P",
+            "releaseDate": (release_date or local_today() - timedelta(days=3)).isoformat(),
+            "endDate": end_date.isoformat() if end_date else None,
+            "status": status,
+        }
+    )
     async with unit_of_work(sessionmaker) as session:
         created = await movies_service.create_movie(session, body=body, today=local_today())
         return await movies_service.get_movie(session, movie_id=created.id)
 
 
-async def make_theater(sessionmaker: SessionMaker, *, layout: dict[str, Any] | None = None,
-                       status: TheaterStatus = TheaterStatus.ACTIVE) -> Any:
+async def make_theater(
+    sessionmaker: SessionMaker,
+    *,
+    layout: dict[str, Any] | None = None,
+    status: TheaterStatus = TheaterStatus.ACTIVE,
+) -> Any:
     suffix = uuid.uuid4().hex[:8]
     async with unit_of_work(sessionmaker) as session:
-        cinema = await cinemas_service.create_cinema(session, body=CinemaCreate.model_validate({
-            "name": f"Rạp thử {suffix}", "address": "1 Lê Lợi", "city": "Hồ Chí Minh", "district": "Quận 1",
-            "latitude": 10.77, "longitude": 106.7}))
-        return await cinemas_service.create_theater(session, cinema_id=cinema.id, body=TheaterCreate.model_validate({
-            "name": f"Phòng {suffix}", "status": status.value,
-            "layout": LayoutSpec.model_validate(layout or SMALL_LAYOUT).model_dump(by_alias=True)}))
+        cinema = await cinemas_service.create_cinema(
+            session,
+            body=CinemaCreate.model_validate(
+                {
+                    "name": f"Rạp thử {suffix}",
+                    "address": "1 Lê Lợi",
+                    "city": "Hồ Chí Minh",
+                    "district": "Quận 1",
+                    "latitude": 10.77,
+                    "longitude": 106.7,
+                }
+            ),
+        )
+        return await cinemas_service.create_theater(
+            session,
+            cinema_id=cinema.id,
+            body=TheaterCreate.model_validate(
+                {
+                    "name": f"Phòng {suffix}",
+                    "status": status.value,
+                    "layout": LayoutSpec.model_validate(layout or SMALL_LAYOUT).model_dump(by_alias=True),
+                }
+            ),
+        )
 
 
 def local_time(day: date, hour: int, minute: int = 0) -> datetime:
