@@ -87,7 +87,8 @@ async def _catalog_start(client: Client, deps: WorkerDeps) -> None:
 QUEUES: dict[TaskQueue, QueueSpec] = {
     TaskQueue.SYSTEM: QueueSpec(workflows=[HealthWorkflow], activities=_system_activities),
     TaskQueue.NOTIFICATIONS: QueueSpec(workflows=[SendMailWorkflow], activities=_notification_activities),
-    TaskQueue.CATALOG: QueueSpec(workflows=[ShowtimeLifecycleWorkflow, MovieLifecycleWorkflow, CatalogSweepWorkflow],
+    TaskQueue.CATALOG: QueueSpec(workflows=[ShowtimeLifecycleWorkflow, MovieLifecycleWorkflow,
+                                            CatalogSweepWorkflow],
                                  activities=_catalog_activities, on_start=_catalog_start),
     TaskQueue.BOOKINGS: QueueSpec(workflows=[BookingWorkflow], activities=_booking_activities),
     TaskQueue.PROMOTIONS: QueueSpec(workflows=[], activities=_promotion_activities),
