@@ -1,12 +1,13 @@
-"""Promotion activities of the booking saga: reserve a voucher use, give it back, make it final."""
+"""Promotion activities of the booking saga: voucher uses (reserve, give back, make final) and loyalty points."""
 
 from __future__ import annotations
 
 from temporalio import activity
 
 from activities.errors import as_application_error
+from domain.promotions import loyalty
 from domain.promotions import service as promotions_service
-from domain.promotions.schemas import ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
+from domain.promotions.schemas import LoyaltyInput, ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
 from domain.shared.time import utcnow
 from infra.db import SessionMaker, unit_of_work
 
@@ -34,3 +35,16 @@ class PromotionActivities:
         """The booking is paid: its reserved use becomes final."""
         async with unit_of_work(self._sessionmaker) as session:
             await promotions_service.mark_used(session, booking_id=input.booking_id, now=utcnow())
+
+    @activity.defn
+    async def award_points(self, input: LoyaltyInput) -> int:
+        """Credit the points of a paid booking (once per booking)."""
+        async with unit_of_work(self._sessionmaker) as session:
+            return await loyalty.earn(session, user_id=input.user_id, booking_id=input.booking_id,
+                                      amount_paid=input.amount_paid)
+
+    @activity.defn
+    async def revoke_points(self, input: LoyaltyInput) -> int:
+        """Take back what a refunded booking earned (once)."""
+        async with unit_of_work(self._sessionmaker) as session:
+            return await loyalty.revoke(session, user_id=input.user_id, booking_id=input.booking_id)

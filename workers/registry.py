@@ -77,7 +77,8 @@ def _booking_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
 
 def _promotion_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     promotions = PromotionActivities(deps.sessionmaker)
-    return [promotions.reserve_voucher, promotions.release_voucher, promotions.use_voucher]
+    return [promotions.reserve_voucher, promotions.release_voucher, promotions.use_voucher, promotions.award_points,
+            promotions.revoke_points]
 
 
 async def _catalog_start(client: Client, deps: WorkerDeps) -> None:

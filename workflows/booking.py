@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
         Requester,
         SeatSelection,
     )
-    from domain.promotions.schemas import ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
+    from domain.promotions.schemas import LoyaltyInput, ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
     from workflows.queues import TaskQueue
     from workflows.saga import Saga
 
@@ -264,6 +264,11 @@ class BookingWorkflow:
         await self._best_effort("use_voucher", "promotions", workflow.execute_activity_method(
             PromotionActivities.use_voucher, ReleaseVoucherInput(booking_id=booking.booking_id),
             task_queue=TaskQueue.PROMOTIONS, **DURABLE))
+        if await self._best_effort("update_loyalty_points", "promotions", workflow.execute_activity_method(
+                PromotionActivities.award_points, LoyaltyInput(user_id=booking.user_id, booking_id=booking.booking_id,
+                                                               amount_paid=checkout.final_amount),
+                task_queue=TaskQueue.PROMOTIONS, **DURABLE)):
+            self._set_state(SagaState.POINTS_UPDATED)
         if await self._best_effort("send_confirmation", "notifications", self._mail_confirmation()):
             self._set_state(SagaState.NOTIFICATIONS_SENT)
         self._outcome = "CONFIRMED"

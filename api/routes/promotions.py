@@ -7,16 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import AdminUser, CurrentUser, SessionDep
+from domain.promotions import loyalty
 from domain.promotions import service as promotions_service
 from domain.promotions.schemas import (
+    LoyaltyEntry,
+    LoyaltyPage,
     ValidateVoucherRequest,
     VoucherCreate,
     VoucherPublic,
     VoucherQuery,
     VoucherQuote,
 )
-from domain.shared.schemas import Page
+from domain.shared.schemas import Page, PageParams
 from domain.shared.time import utcnow
+from domain.users import service as users_service
 
 router = APIRouter(prefix="/promotions", tags=["promotions"])
 
@@ -40,3 +44,14 @@ async def list_vouchers(query: Annotated[VoucherQuery, Query()], admin: AdminUse
 async def validate_voucher(body: ValidateVoucherRequest, user: CurrentUser, session: SessionDep) -> VoucherQuote:
     return await promotions_service.quote(session, code=body.code, user_id=user.user_id, amount=body.amount,
                                           now=utcnow())
+
+
+@router.get("/loyalty-points", response_model=LoyaltyPage,
+            summary="Your points balance, tier and the ledger behind it, newest first")
+async def loyalty_points(user: CurrentUser, session: SessionDep,
+                         page: Annotated[PageParams, Query()]) -> LoyaltyPage:
+    summary = await users_service.loyalty(session, user_id=user.user_id)
+    rows, total = await loyalty.history(session, user_id=user.user_id, offset=page.offset, limit=page.page_size)
+    return LoyaltyPage(balance=summary.points, membership_tier=summary.membership_tier,
+                       items=[LoyaltyEntry.model_validate(r) for r in rows], total=total, page=page.page,
+                       page_size=page.page_size)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, String, text
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from domain.promotions.rules import VoucherScope, VoucherStatus, VoucherTerms, VoucherType
@@ -69,3 +69,23 @@ class VoucherReservation(SQLModel, table=True):
     created_at: datetime = created_at_field()
     used_at: datetime | None = utc_datetime_field()
     released_at: datetime | None = utc_datetime_field()
+
+
+class LoyaltyType(StrEnum):
+    EARN = "Earn"
+    REVOKE = "Revoke"
+    REDEEM = "Redeem"
+
+
+class LoyaltyTransaction(SQLModel, table=True):
+    __tablename__ = "loyalty_transaction"
+    # One Earn and one Revoke per booking: the ledger is idempotent on (booking, type).
+    __table_args__ = (UniqueConstraint("booking_id", "type"), {"schema": SCHEMA})
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(index=True)
+    booking_id: uuid.UUID | None = None
+    points: int  # signed: + earned, - revoked or redeemed
+    type: LoyaltyType = Field(sa_type=enum_column(LoyaltyType))
+    description: str = ""
+    created_at: datetime = created_at_field()

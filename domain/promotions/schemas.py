@@ -85,3 +85,27 @@ class VoucherReserved(BaseModel):
     voucher_id: uuid.UUID
     code: str
     discount: int
+
+
+class LoyaltyInput(BaseModel):
+    user_id: uuid.UUID
+    booking_id: uuid.UUID
+    amount_paid: int = 0
+
+
+class LoyaltyEntry(ApiModel):
+    id: uuid.UUID
+    booking_id: uuid.UUID | None
+    points: int
+    type: str
+    description: str
+    created_at: datetime
+
+
+class LoyaltyPage(ApiModel):
+    balance: int
+    membership_tier: str
+    items: list[LoyaltyEntry]
+    total: int
+    page: int
+    page_size: int

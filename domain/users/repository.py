@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,3 +37,9 @@ class UsersRepository:
         self.session.add(row)
         await self.session.flush()
         await self.session.refresh(row)
+
+    async def add_points(self, user_id: uuid.UUID, points: int) -> None:
+        """Move the balance in one statement, so concurrent credits never lose one another."""
+        stmt = (update(UserProfile).where(col(UserProfile.id) == user_id)
+                .values(loyalty_points=UserProfile.loyalty_points + points))
+        await self.session.exec(stmt)  # type: ignore[call-overload]

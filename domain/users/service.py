@@ -102,6 +102,11 @@ async def loyalty(session: AsyncSession, *, user_id: uuid.UUID) -> LoyaltyPublic
     return LoyaltyPublic(points=profile.loyalty_points, membership_tier=profile.membership_tier)
 
 
+async def add_loyalty_points(session: AsyncSession, *, user_id: uuid.UUID, points: int) -> None:
+    """Change the cached balance (the promotions ledger is the record of why)."""
+    await UsersRepository(session).add_points(user_id, points)
+
+
 async def get_preferences(session: AsyncSession, *, user_id: uuid.UUID) -> UserPreference:
     """Return the user's preferences, creating the defaults when missing."""
     repo = UsersRepository(session)

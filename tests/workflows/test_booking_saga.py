@@ -29,6 +29,7 @@ from domain.promotions.models import Voucher
 from domain.promotions.schemas import VoucherCreate
 from domain.shared.time import utcnow
 from domain.showtimes.models import SeatStatus, ShowtimeSeat
+from domain.users import service as users_service
 from infra.db import SessionMaker, unit_of_work
 from tests.bookings_support import make_showtime, seat_ids, seats
 from tests.conftest import Mailbox
@@ -168,7 +169,10 @@ class TestPaidBooking:
         assert await used_count(sessionmaker, code.id) == 1
         steps = [s.name for s in (await saga.handle.query(BookingWorkflow.status)).steps]
         assert steps == ["lock_seats", "validate_voucher", "create_booking", "process_payment", "confirm_booking",
-                         "use_voucher", "send_confirmation"]
+                         "use_voucher", "update_loyalty_points", "send_confirmation"]
+        async with sessionmaker() as session:
+            balance = (await users_service.loyalty(session, user_id=saga.user_id)).points
+        assert balance == row.final_amount // 10_000
         profile_email = (await mailbox_email(sessionmaker, saga.user_id))
         mails = await mailbox.wait_for(profile_email)
         assert mails and row.qr_code in mails[0]["text"]
