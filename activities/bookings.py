@@ -3,6 +3,7 @@ its seats."""
 
 from __future__ import annotations
 
+from redis.asyncio import Redis
 from temporalio import activity
 
 from activities.errors import as_application_error
@@ -15,6 +16,7 @@ from domain.notifications.schemas import OutgoingMail
 from domain.shared.errors import Conflict
 from domain.shared.time import utcnow
 from domain.showtimes import seat_claims
+from infra import seat_map_events
 from infra.db import SessionMaker, unit_of_work
 
 
@@ -23,8 +25,9 @@ class SeatsLost(Conflict):
 
 
 class BookingActivities:
-    def __init__(self, sessionmaker: SessionMaker, ticket_secret: str) -> None:
+    def __init__(self, sessionmaker: SessionMaker, redis: Redis, ticket_secret: str) -> None:
         self._sessionmaker = sessionmaker
+        self._redis = redis
         self._ticket_secret = ticket_secret
 
     @activity.defn
@@ -61,6 +64,7 @@ class BookingActivities:
                 code = encode_ticket(TicketCode(booking_id=booking.id, nonce=new_nonce()), secret=self._ticket_secret)
                 await bookings_service.confirm(session, booking_id=booking.id, payment_id=input.payment_id,
                                                qr_code=code, now=utcnow())
+        await seat_map_events.publish(self._redis, showtime_id=input.showtime_id, status="Booked", seat_ids=sold)
         return Ticket(booking_id=input.booking_id, qr_code=code)
 
     @activity.defn

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from redis.asyncio import Redis
 from temporalio import activity
 
 from activities.errors import as_application_error
@@ -9,12 +10,14 @@ from domain.bookings.schemas import LockSeatsInput, ReleaseSeatsInput, SeatLine
 from domain.shared.time import utcnow
 from domain.showtimes import seat_claims
 from domain.showtimes.pricing import PricingPolicy
+from infra import seat_map_events
 from infra.db import SessionMaker, unit_of_work
 
 
 class SeatActivities:
-    def __init__(self, sessionmaker: SessionMaker, policy: PricingPolicy) -> None:
+    def __init__(self, sessionmaker: SessionMaker, redis: Redis, policy: PricingPolicy) -> None:
         self._sessionmaker = sessionmaker
+        self._redis = redis
         self._policy = policy
 
     @activity.defn
@@ -26,10 +29,16 @@ class SeatActivities:
                     session, showtime_id=input.showtime_id, seat_ids=input.seat_ids, booking_id=input.booking_id,
                     user_id=input.user_id, until=input.until, now=utcnow(), max_seats=input.max_seats,
                     policy=self._policy)
+        await seat_map_events.publish(self._redis, showtime_id=input.showtime_id, status="Locked",
+                                      seat_ids=input.seat_ids)
         return [SeatLine(seat_id=s.seat_id, row=s.row, number=s.number, type=s.type, price=s.price) for s in seats]
 
     @activity.defn
     async def release_seats(self, input: ReleaseSeatsInput) -> int:
         """Compensates lock_seats: free what the booking still holds (nothing held is fine)."""
         async with unit_of_work(self._sessionmaker) as session:
-            return await seat_claims.release(session, showtime_id=input.showtime_id, booking_id=input.booking_id)
+            freed = await seat_claims.release(session, showtime_id=input.showtime_id, booking_id=input.booking_id)
+        if freed:
+            await seat_map_events.publish(self._redis, showtime_id=input.showtime_id, status="Available",
+                                          seat_ids=freed)
+        return len(freed)

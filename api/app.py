@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from api.bootstrap import ensure_first_admin
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import RequestIdMiddleware
-from api.routes import admin, auth, bookings, cinemas, health, movies, promotions, showtimes, users
+from api.routes import admin, auth, bookings, cinemas, health, movies, promotions, seat_stream, showtimes, users
 from infra.db import create_engine, make_sessionmaker
 from infra.mail import Mailer
 from infra.redis import create_redis
@@ -20,7 +20,7 @@ from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
 
 API_ROUTERS = [auth.router, users.router, admin.router, movies.router, cinemas.router, showtimes.router,
-               promotions.router, bookings.router]
+               promotions.router, bookings.router, seat_stream.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

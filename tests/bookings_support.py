@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from redis.asyncio import Redis
 from sqlmodel import col, select
 
 from domain.shared.time import utcnow
@@ -49,8 +50,8 @@ async def locked(sessionmaker: SessionMaker, showtime_id: uuid.UUID) -> set[str]
     return {label for label, s in (await seats(sessionmaker, showtime_id)).items() if s.status is SeatStatus.LOCKED}
 
 
-async def confirmed_booking(sessionmaker: SessionMaker, *, user_id: uuid.UUID, showtime: Any, labels: list[str],
-                            secret: str) -> uuid.UUID:
+async def confirmed_booking(sessionmaker: SessionMaker, redis: Redis, *, user_id: uuid.UUID, showtime: Any,
+                            labels: list[str], secret: str) -> uuid.UUID:
     """A paid booking made with the saga's own activities (hold, record, confirm), minus the payment."""
     from activities.bookings import BookingActivities
     from activities.seats import SeatActivities
@@ -58,9 +59,9 @@ async def confirmed_booking(sessionmaker: SessionMaker, *, user_id: uuid.UUID, s
 
     booking_id, until = uuid.uuid4(), utcnow() + timedelta(minutes=10)
     ids = [uuid.UUID(i) for i in await seat_ids(sessionmaker, showtime.id, *labels)]
-    lines = await SeatActivities(sessionmaker, PricingPolicy()).lock_seats(LockSeatsInput(
+    lines = await SeatActivities(sessionmaker, redis, PricingPolicy()).lock_seats(LockSeatsInput(
         booking_id=booking_id, user_id=user_id, showtime_id=showtime.id, seat_ids=ids, until=until, max_seats=8))
-    bookings = BookingActivities(sessionmaker, secret)
+    bookings = BookingActivities(sessionmaker, redis, secret)
     await bookings.create_booking(CreateBookingInput(
         booking_id=booking_id, user_id=user_id, showtime_id=showtime.id, seats=lines, discount=0,
         voucher_code=None, payment_method="Cash", expires_at=until))

@@ -64,14 +64,14 @@ def _notification_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
 
 def _catalog_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     lifecycle = CatalogLifecycleActivities(deps.sessionmaker)
-    seats = SeatActivities(deps.sessionmaker, PricingPolicy.from_settings(deps.showtimes.pricing,
-                                                                          deps.showtimes.holidays))
+    policy = PricingPolicy.from_settings(deps.showtimes.pricing, deps.showtimes.holidays)
+    seats = SeatActivities(deps.sessionmaker, deps.redis, policy)
     return [lifecycle.advance_showtime_status, lifecycle.advance_movie_status, lifecycle.sweep_showtimes,
             lifecycle.sweep_movies, lifecycle.arm_showtime_timers, seats.lock_seats, seats.release_seats]
 
 
 def _booking_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
-    bookings = BookingActivities(deps.sessionmaker, deps.ticket_secret)
+    bookings = BookingActivities(deps.sessionmaker, deps.redis, deps.ticket_secret)
     return [bookings.create_booking, bookings.close_booking, bookings.confirm_booking, bookings.compose_confirmation]
 
 

@@ -51,6 +51,7 @@ _RELEASE = text("""
 UPDATE showtimes.showtime_seat
    SET status = 'Available', locked_until = NULL, locked_by = NULL, booking_id = NULL, updated_at = now()
  WHERE showtime_id = :showtime_id AND booking_id = :booking_id AND status = 'Locked'
+RETURNING seat_id
 """)
 
 _BOOK = text("""
@@ -133,11 +134,11 @@ async def claim(session: AsyncSession, *, showtime_id: uuid.UUID, seat_ids: Sequ
             if seat.seat_id in chosen]
 
 
-async def release(session: AsyncSession, *, showtime_id: uuid.UUID, booking_id: uuid.UUID) -> int:
-    """Compensates claim: free the booking's held seats. Seats it does not hold are untouched."""
+async def release(session: AsyncSession, *, showtime_id: uuid.UUID, booking_id: uuid.UUID) -> list[uuid.UUID]:
+    """Compensates claim: free the booking's held seats (returned). Seats it does not hold are untouched."""
     connection = await session.connection()
     result = await connection.execute(_RELEASE, {"showtime_id": showtime_id, "booking_id": booking_id})
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return [row.seat_id for row in result]
 
 
 async def book(session: AsyncSession, *, showtime_id: uuid.UUID, booking_id: uuid.UUID) -> list[uuid.UUID]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import update
 from sqlmodel import col
 
@@ -21,10 +22,11 @@ pytestmark = pytest.mark.usefixtures("worker")
 
 
 @pytest.fixture
-async def booked(sessionmaker: SessionMaker, make_user: Any, settings: Settings) -> tuple[Any, Any, Any]:
+async def booked(sessionmaker: SessionMaker, redis: Redis, make_user: Any,
+                 settings: Settings) -> tuple[Any, Any, Any]:
     """(customer, showtime, booking id) with B3-B4 paid."""
     customer, showtime = await make_user(), await make_showtime(sessionmaker)
-    booking_id = await confirmed_booking(sessionmaker, user_id=customer.id, showtime=showtime, labels=["B3", "B4"],
+    booking_id = await confirmed_booking(sessionmaker, redis, user_id=customer.id, showtime=showtime, labels=["B3", "B4"],
                                          secret=settings.ticket_secret.get_secret_value())
     return customer, showtime, booking_id
 

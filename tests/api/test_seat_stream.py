@@ -1,0 +1,59 @@
+"""Real-time seat map: a client listening on the SSE stream sees holds and releases within a second."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from infra import seat_map_events
+from infra.db import SessionMaker
+from tests.api.test_bookings import lock
+from tests.bookings_support import make_showtime, seat_ids
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+async def next_event(lines: Any) -> dict[str, Any]:
+    async for line in lines:
+        if line.startswith("data: "):
+            return json.loads(line[len("data: "):])  # type: ignore[no-any-return]
+    raise AssertionError("stream ended")
+
+
+async def test_holds_and_releases_reach_listeners_within_a_second(client: httpx.AsyncClient, make_user: Any,
+                                                                  sessionmaker: SessionMaker) -> None:
+    showtime, customer = await make_showtime(sessionmaker), await make_user()
+    ids = await seat_ids(sessionmaker, showtime.id, "B7", "B8")
+    async with client.stream("GET", f"/api/showtimes/{showtime.id}/seats/stream") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.aiter_lines()
+        assert await anext(lines) == ": connected"
+        started = time.monotonic()
+        held = await lock(client, customer, showtime.id, ids)
+        event = await asyncio.wait_for(next_event(lines), timeout=5)
+        assert time.monotonic() - started < 1.5  # the lock request itself included
+        assert event["status"] == "Locked" and sorted(event["seatIds"]) == sorted(ids)
+        booking = held.json()["bookingId"]
+        assert (await client.delete(f"/api/bookings/{booking}/hold", headers=customer.headers)).status_code == 204
+        released = await asyncio.wait_for(next_event(lines), timeout=5)
+        assert released["status"] == "Available" and released["version"] == event["version"] + 1
+
+
+async def test_cached_seat_map_is_never_older_than_the_last_event(redis: Any) -> None:
+    import uuid
+
+    showtime_id, loads = uuid.uuid4(), []
+
+    async def load() -> dict[str, Any]:
+        loads.append(1)
+        return {"n": len(loads)}
+
+    first = await seat_map_events.cached_seat_map(redis, showtime_id, load)
+    assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == first  # served from the cache
+    await seat_map_events.publish(redis, showtime_id=showtime_id, status="Locked", seat_ids=[uuid.uuid4()])
+    assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == {"n": 2}  # a change: reloaded
