@@ -144,7 +144,7 @@ def _temporal_bin() -> str:
 
 
 def start_temporal(home: Path, port: int, ui_port: int, *, persistent: bool = True,
-                   ui: bool = True) -> ManagedProcess:
+                   ui: bool = True, namespaces: Sequence[str] = ()) -> ManagedProcess:
     """Start the Temporal dev server (and Web UI) with the saga search attributes registered."""
     argv = [_temporal_bin(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port),
             "--ui-port", str(ui_port), "--log-level", "warn",
@@ -153,6 +153,8 @@ def start_temporal(home: Path, port: int, ui_port: int, *, persistent: bool = Tr
             "--dynamic-config-value", "matching.numTaskqueueWritePartitions=1"]
     for key, kind in SEARCH_ATTRIBUTES.items():
         argv += ["--search-attribute", f"{key}={kind}"]
+    for namespace in namespaces:  # besides "default"
+        argv += ["--namespace", namespace]
     if persistent:
         (home / "temporal").mkdir(parents=True, exist_ok=True)
         argv += ["--db-filename", str((home / "temporal" / "temporal.db").resolve())]
@@ -199,6 +201,7 @@ class Stack:
 
 def start_servers(home: Path, ports: EmbeddedPorts, *, on_start: Callable[[str], None] | None = None,
                   temporal_persistent: bool = True, temporal_ui: bool = True,
+                  temporal_namespaces: Sequence[str] = (),
                   only: Sequence[str] = ("postgres", "redis", "temporal", "mailbox")) -> Stack:
     """Start the embedded servers named in `only`; on any failure stop those already started."""
     home.mkdir(parents=True, exist_ok=True)
@@ -206,7 +209,8 @@ def start_servers(home: Path, ports: EmbeddedPorts, *, on_start: Callable[[str],
         "postgres": lambda: start_postgres(home, ports.postgres),
         "redis": lambda: start_redis(home, ports.redis),
         "temporal": lambda: start_temporal(home, ports.temporal, ports.temporal_ui,
-                                           persistent=temporal_persistent, ui=temporal_ui),
+                                           persistent=temporal_persistent, ui=temporal_ui,
+                                           namespaces=temporal_namespaces),
         "mailbox": lambda: start_mailbox(home, ports.smtp, ports.mailbox),
     }
     stack = Stack()

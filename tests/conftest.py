@@ -31,6 +31,10 @@ from tests.fake_idp import CLIENTS, fake_idp_app
 from workers.registry import QUEUES, WorkerDeps, build_worker
 
 
+# A namespace only the crash tests' worker processes serve (the in-process worker serves "default").
+CRASH_NAMESPACE = "crash-test"
+
+
 @dataclass
 class Servers:
     home: Path
@@ -43,7 +47,8 @@ def servers() -> Iterator[Servers]:
     home = Path(tempfile.mkdtemp(prefix="cinema-test-"))
     ports = EmbeddedPorts(postgres=free_port(), redis=free_port(), temporal=free_port(),
                           temporal_ui=free_port(), smtp=free_port(), mailbox=free_port())
-    stack = start_servers(home, ports, temporal_persistent=False, temporal_ui=False)
+    stack = start_servers(home, ports, temporal_persistent=False, temporal_ui=False,
+                          temporal_namespaces=(CRASH_NAMESPACE,))
     upgrade(postgres_url(ports.postgres))
     yield Servers(home=home, ports=ports, stack=stack)
     stack.stop()

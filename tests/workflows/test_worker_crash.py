@@ -1,0 +1,130 @@
+"""A worker killed in the middle of a saga (a real process, SIGKILL) and started again: the saga finishes or
+compensates, nothing is left half-done. These run in their own Temporal namespace, served only by the
+worker processes started here."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.worker import Worker
+
+from domain.bookings.models import BookingStatus
+from domain.bookings.saga import SagaState
+from domain.bookings.schemas import BookingInput, CheckoutRequest, Requester, SeatSelection
+from domain.showtimes.models import SeatStatus
+from infra.db import SessionMaker
+from infra.processes import ManagedProcess, wait_until
+from infra.settings import Settings
+from infra.temporal import connect_temporal
+from tests.bookings_support import make_showtime, seat_ids, seats
+from tests.conftest import CRASH_NAMESPACE
+from tests.workflows.test_booking_saga import GatewayDouble, booking_row
+from workflows.booking import BookingWorkflow
+from workflows.queues import TaskQueue
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class WorkerProcess:
+    """`python -m workers.main` as production runs it, on the crash-test namespace."""
+
+    def __init__(self, settings: Settings, log: Path) -> None:
+        self.settings, self.log, self.proc = settings, log, None
+
+    def start(self) -> None:
+        s = self.settings
+        env = {"CINEMA_DATABASE_URL": s.resolved_database_url, "CINEMA_REDIS_URL": s.resolved_redis_url,
+               "CINEMA_TEMPORAL_ADDRESS": s.resolved_temporal_address, "CINEMA_TEMPORAL_NAMESPACE": CRASH_NAMESPACE,
+               "CINEMA_SMTP_HOST": s.resolved_smtp_host, "CINEMA_SMTP_PORT": str(s.resolved_smtp_port),
+               "CINEMA_ENV": "test"}
+        before = self.log.read_text() if self.log.exists() else ""
+        self.proc = ManagedProcess(name="worker", argv=[sys.executable, "-m", "workers.main"], log_path=self.log,
+                                   env=env, cwd=ROOT).start()
+        wait_until(lambda: self.log.read_text().count("worker serving") > before.count("worker serving"),
+                   timeout=30, what="worker process", proc=self.proc)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()  # SIGKILL: no graceful shutdown, in-flight work is simply lost
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.stop()
+
+
+@pytest.fixture
+def worker_process(settings: Settings, tmp_path: Path) -> Iterator[WorkerProcess]:
+    process = WorkerProcess(settings, tmp_path / "worker.log")
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+async def crash_client(settings: Settings) -> Client:
+    return await connect_temporal(settings.resolved_temporal_address, CRASH_NAMESPACE)
+
+
+@pytest.fixture
+async def gateway(crash_client: Client) -> AsyncIterator[tuple[GatewayDouble, str]]:
+    fake, queue = GatewayDouble(), f"test-payments-{uuid.uuid4()}"
+    async with Worker(crash_client, task_queue=queue, activities=[fake.start_payment, fake.cancel_payment,
+                                                                  fake.settle_payment, fake.refund_payment]):
+        yield fake, queue
+
+
+async def start_saga(client: Client, sessionmaker: SessionMaker, make_user: Any, queue: str,
+                     hold_seconds: int) -> tuple[Any, Any, Any]:
+    showtime, customer, booking_id = await make_showtime(sessionmaker), await make_user(), uuid.uuid4()
+    operation = WithStartWorkflowOperation(
+        BookingWorkflow.run, BookingInput(booking_id=booking_id, user_id=customer.id, showtime_id=showtime.id,
+                                          hold_seconds=hold_seconds, max_seats=8, payment_queue=queue),
+        id=f"booking-{booking_id}", task_queue=TaskQueue.BOOKINGS,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
+    ids = [uuid.UUID(i) for i in await seat_ids(sessionmaker, showtime.id, "B1", "B2")]
+    await client.execute_update_with_start_workflow(BookingWorkflow.lock_seats, SeatSelection(seat_ids=ids),
+                                                    start_workflow_operation=operation)
+    return await operation.workflow_handle(), customer, showtime
+
+
+async def seat_states(sessionmaker: SessionMaker, showtime: Any) -> set[SeatStatus]:
+    return {s.status for label, s in (await seats(sessionmaker, showtime.id)).items() if label in ("B1", "B2")}
+
+
+async def test_killed_while_waiting_for_the_payment_then_confirms(
+        crash_client: Client, worker_process: WorkerProcess, gateway: tuple[GatewayDouble, str],
+        sessionmaker: SessionMaker, make_user: Any) -> None:
+    fake, queue = gateway
+    handle, customer, showtime = await start_saga(crash_client, sessionmaker, make_user, queue, hold_seconds=60)
+    await handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
+        requester=Requester(user_id=customer.id), voucher_code=None, payment_method="VNPay"))
+    worker_process.kill()
+    await handle.signal(BookingWorkflow.payment_settled, fake.ipn(uuid.UUID(handle.id.removeprefix("booking-"))))
+    await asyncio.sleep(1)  # nobody is there to act on it
+    assert await seat_states(sessionmaker, showtime) == {SeatStatus.LOCKED}
+    worker_process.start()
+    outcome = await asyncio.wait_for(handle.result(), 60)
+    assert (outcome.state, outcome.outcome) == (SagaState.COMPLETED, "CONFIRMED")
+    assert (await booking_row(sessionmaker, outcome.booking_id)).status is BookingStatus.CONFIRMED
+    assert await seat_states(sessionmaker, showtime) == {SeatStatus.BOOKED}
+
+
+async def test_killed_during_the_hold_then_compensates_on_restart(
+        crash_client: Client, worker_process: WorkerProcess, gateway: tuple[GatewayDouble, str],
+        sessionmaker: SessionMaker, make_user: Any) -> None:
+    _, queue = gateway
+    handle, _, showtime = await start_saga(crash_client, sessionmaker, make_user, queue, hold_seconds=2)
+    worker_process.kill()
+    await asyncio.sleep(3)  # the hold runs out while no worker is alive
+    worker_process.start()
+    outcome = await asyncio.wait_for(handle.result(), 60)
+    assert (outcome.state, outcome.outcome) == (SagaState.COMPENSATED, "HOLD_EXPIRED")
+    assert await seat_states(sessionmaker, showtime) == {SeatStatus.AVAILABLE}
