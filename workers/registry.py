@@ -28,6 +28,7 @@ from workflows.health import HealthWorkflow
 from workflows.mail import SendMailWorkflow
 from workflows.movie_lifecycle import MovieLifecycleWorkflow
 from workflows.queues import TaskQueue
+from workflows.refund import RefundWorkflow
 from workflows.showtime_lifecycle import ShowtimeLifecycleWorkflow
 
 log = logging.getLogger("cinema.worker")
@@ -91,7 +92,7 @@ QUEUES: dict[TaskQueue, QueueSpec] = {
     TaskQueue.CATALOG: QueueSpec(workflows=[ShowtimeLifecycleWorkflow, MovieLifecycleWorkflow,
                                             CatalogSweepWorkflow],
                                  activities=_catalog_activities, on_start=_catalog_start),
-    TaskQueue.BOOKINGS: QueueSpec(workflows=[BookingWorkflow], activities=_booking_activities),
+    TaskQueue.BOOKINGS: QueueSpec(workflows=[BookingWorkflow, RefundWorkflow], activities=_booking_activities),
     TaskQueue.PROMOTIONS: QueueSpec(workflows=[], activities=_promotion_activities),
 }
 

@@ -17,7 +17,8 @@ from datetime import timedelta
 from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.workflow import ParentClosePolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.promotions import PromotionActivities
     from activities.seats import SeatActivities
     from domain.bookings import payment_port as pay
+    from domain.bookings.refunds import RefundInput
     from domain.bookings.saga import SagaState, SagaStep, SagaView, StepStatus
     from domain.bookings.schemas import (
         BookingInput,
@@ -43,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.promotions.schemas import LoyaltyInput, ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
     from workflows.queues import TaskQueue
+    from workflows.refund import RefundWorkflow
     from workflows.saga import Saga
 
 T = TypeVar("T")
@@ -246,10 +249,7 @@ class BookingWorkflow:
         assert checkout is not None
         self._set_state(SagaState.PAYMENT_PROCESSED)
         self._saga.forget("cancel_payment")
-        self._saga.on_failure("refund_payment", lambda: workflow.execute_activity(
-            pay.REFUND_PAYMENT, pay.RefundPaymentInput(
-                booking_id=booking.booking_id, refund_id=workflow.uuid4(), amount=checkout.final_amount,
-                reason=self._outcome or "booking failed"), task_queue=booking.payment_queue, **DURABLE))
+        self._saga.on_failure("refund_payment", lambda: self._start_refund(checkout.final_amount))
         try:
             await self._step("confirm_booking", "bookings", workflow.execute_activity_method(
                 BookingActivities.confirm_booking, ConfirmBookingInput(
@@ -275,6 +275,18 @@ class BookingWorkflow:
         self._set_state(SagaState.COMPLETED)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return BookingOutcome(booking_id=booking.booking_id, state=self._state, outcome=self._outcome)
+
+    async def _start_refund(self, amount: int) -> None:
+        """Compensates the payment: a RefundWorkflow of its own, which outlives this saga until the money is back."""
+        booking = self._input
+        await workflow.start_child_workflow(
+            RefundWorkflow.run, RefundInput(refund_id=workflow.uuid4(), booking_id=booking.booking_id, amount=amount,
+                                            reason=self._outcome or "booking failed",
+                                            payment_queue=booking.payment_queue),
+            id=f"refund-{booking.booking_id}", task_queue=TaskQueue.BOOKINGS,
+            parent_close_policy=ParentClosePolicy.ABANDON,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(BOOKING_ID, str(booking.booking_id)),
+                                                     SearchAttributePair(SAGA_STATE, "REFUNDING")]))
 
     async def _mail_confirmation(self) -> None:
         mail = await workflow.execute_activity_method(

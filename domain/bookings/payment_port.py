@@ -15,7 +15,8 @@ from pydantic import BaseModel
 START_PAYMENT = "start_payment"  # create the payment at the gateway (or record a counter payment)
 CANCEL_PAYMENT = "cancel_payment"  # compensation: the payment will not be completed
 SETTLE_PAYMENT = "settle_payment"  # no IPN came: ask the gateway what happened
-REFUND_PAYMENT = "refund_payment"  # give money back
+REFUND_PAYMENT = "refund_payment"  # give money back (some gateways answer Pending and finish later)
+REFUND_STATUS = "refund_status"  # where a Pending refund stands now
 
 
 class SettlementStatus(StrEnum):
@@ -50,6 +51,12 @@ class PaymentSettlement(BaseModel):
 
 class RefundPaymentInput(BaseModel):
     booking_id: uuid.UUID
-    refund_id: uuid.UUID
+    refund_id: uuid.UUID  # the idempotency key: the same refund id never pays out twice
     amount: int
     reason: str
+
+
+class RefundResult(BaseModel):
+    refund_id: uuid.UUID
+    status: SettlementStatus  # Success: money returned; Pending: ask refund_status later; Failed: escalate
+    detail: str | None = None

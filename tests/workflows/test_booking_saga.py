@@ -35,6 +35,7 @@ from tests.bookings_support import make_showtime, seat_ids, seats
 from tests.conftest import Mailbox
 from workflows.booking import BookingWorkflow
 from workflows.queues import TaskQueue
+from workflows.refund import RefundWorkflow
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -67,9 +68,25 @@ class GatewayDouble:
         return pay.PaymentSettlement(booking_id=booking_id, payment_id=None, status=self.query_answer,
                                      amount=self.amounts.get(booking_id, 0))
 
+    refund_answers: list[pay.SettlementStatus] = field(default_factory=list)  # then Success
+    refund_ids: set[uuid.UUID] = field(default_factory=set)
+
     @activity.defn(name=pay.REFUND_PAYMENT)
-    async def refund_payment(self, input: pay.RefundPaymentInput) -> None:
-        self.refunded[input.booking_id] = self.refunded.get(input.booking_id, 0) + input.amount
+    async def refund_payment(self, input: pay.RefundPaymentInput) -> pay.RefundResult:
+        status = self.refund_answers.pop(0) if self.refund_answers else pay.SettlementStatus.SUCCESS
+        if status is pay.SettlementStatus.SUCCESS and input.refund_id not in self.refund_ids:
+            self.refund_ids.add(input.refund_id)  # idempotent on the refund id, like a real gateway
+            self.refunded[input.booking_id] = self.refunded.get(input.booking_id, 0) + input.amount
+        return pay.RefundResult(refund_id=input.refund_id, status=status)
+
+    @activity.defn(name=pay.REFUND_STATUS)
+    async def refund_status(self, input: pay.RefundPaymentInput) -> pay.RefundResult:
+        return await self.refund_payment(input)
+
+    @property
+    def activities(self) -> list[Any]:
+        return [self.start_payment, self.cancel_payment, self.settle_payment, self.refund_payment,
+                self.refund_status]
 
     def ipn(self, booking_id: uuid.UUID, ok: bool = True) -> pay.PaymentSettlement:
         """What the webhook would signal; a success means the money was taken."""
@@ -82,8 +99,7 @@ class GatewayDouble:
 @pytest.fixture
 async def gateway(temporal: Client) -> AsyncIterator[tuple[GatewayDouble, str]]:
     fake, queue = GatewayDouble(), f"test-payments-{uuid.uuid4()}"
-    async with Worker(temporal, task_queue=queue, activities=[fake.start_payment, fake.cancel_payment,
-                                                              fake.settle_payment, fake.refund_payment]):
+    async with Worker(temporal, task_queue=queue, activities=fake.activities):
         yield fake, queue
 
 
@@ -235,6 +251,8 @@ class TestUnpaidBooking:
         await saga.handle.signal(BookingWorkflow.payment_settled, fake.ipn(saga.booking_id))
         outcome = await asyncio.wait_for(saga.handle.result(), 30)
         assert outcome.outcome == "SEATS_LOST"
+        refund = await asyncio.wait_for(temporal.get_workflow_handle_for(RefundWorkflow.run, f"refund-{saga.booking_id}").result(), 30)
+        assert refund.status == "Refunded"
         assert fake.refunded[saga.booking_id] == fake.paid[saga.booking_id]
         assert (await booking_row(sessionmaker, saga.booking_id)).status is BookingStatus.CANCELLED
         assert (await statuses(sessionmaker, saga))["B5"] is SeatStatus.AVAILABLE

@@ -76,8 +76,7 @@ async def crash_client(settings: Settings) -> Client:
 @pytest.fixture
 async def gateway(crash_client: Client) -> AsyncIterator[tuple[GatewayDouble, str]]:
     fake, queue = GatewayDouble(), f"test-payments-{uuid.uuid4()}"
-    async with Worker(crash_client, task_queue=queue, activities=[fake.start_payment, fake.cancel_payment,
-                                                                  fake.settle_payment, fake.refund_payment]):
+    async with Worker(crash_client, task_queue=queue, activities=fake.activities):
         yield fake, queue
 
 

@@ -1,0 +1,76 @@
+"""RefundWorkflow (id `refund-{refundId}`): give money back through the payments service until it is done.
+
+Some gateways refund asynchronously (ZaloPay): the workflow then polls the refund's status on a durable
+timer. A refund the gateway refuses, or that stays pending too long, is escalated: the SagaState search
+attribute becomes REFUND_ESCALATED (Managers list them) and the workflow waits for a Manager to retry it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey
+
+with workflow.unsafe.imports_passed_through():
+    from domain.bookings import payment_port as pay
+    from domain.bookings.refunds import RefundInput, RefundOutcome
+
+SAGA_STATE = SearchAttributeKey.for_keyword("SagaState")
+BOOKING_ID = SearchAttributeKey.for_keyword("BookingId")
+CALL = dict(start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=10))
+
+
+@workflow.defn
+class RefundWorkflow:
+    def __init__(self) -> None:
+        self._retry = False
+        self._state = "REFUNDING"
+
+    @workflow.run
+    async def run(self, input: RefundInput) -> RefundOutcome:
+        attempt = 0
+        while True:
+            attempt += 1
+            result = await self._refund_once(input)
+            if result.status is pay.SettlementStatus.SUCCESS:
+                self._set("REFUNDED")
+                return RefundOutcome(refund_id=input.refund_id, status="Refunded", attempts=attempt)
+            self._set("REFUND_ESCALATED")
+            # A Manager looks at it (GET /api/bookings/refunds/stuck) and asks for another try.
+            await workflow.wait_condition(lambda: self._retry)
+            self._retry = False
+            self._set("REFUNDING")
+
+    async def _refund_once(self, input: RefundInput) -> pay.RefundResult:
+        request = pay.RefundPaymentInput(booking_id=input.booking_id, refund_id=input.refund_id,
+                                         amount=input.amount, reason=input.reason)
+        try:
+            result = await workflow.execute_activity(pay.REFUND_PAYMENT, request, result_type=pay.RefundResult,
+                                                     task_queue=input.payment_queue, **CALL)
+        except Exception:  # noqa: BLE001 - the gateway kept failing: escalate, a Manager retries later
+            return pay.RefundResult(refund_id=input.refund_id, status=pay.SettlementStatus.FAILED)
+        delay = timedelta(seconds=input.poll_seconds)
+        for _ in range(input.max_polls):
+            if result.status is not pay.SettlementStatus.PENDING:
+                return result
+            await workflow.sleep(delay)  # a durable timer: survives worker restarts
+            delay = min(delay * 2, timedelta(hours=1))
+            result = await workflow.execute_activity(pay.REFUND_STATUS, request, result_type=pay.RefundResult,
+                                                     task_queue=input.payment_queue, **CALL)
+        return result if result.status is not pay.SettlementStatus.PENDING else pay.RefundResult(
+            refund_id=input.refund_id, status=pay.SettlementStatus.FAILED, detail="still pending")
+
+    @workflow.signal
+    def retry(self) -> None:
+        """A Manager asks to try an escalated refund again."""
+        self._retry = True
+
+    @workflow.query
+    def state(self) -> str:
+        return self._state
+
+    def _set(self, state: str) -> None:
+        self._state = state
+        workflow.upsert_search_attributes([SAGA_STATE.value_set(state)])
