@@ -7,10 +7,19 @@ from redis.asyncio import Redis
 from temporalio import activity
 
 from activities.errors import as_application_error
+from domain.bookings import cancellations
 from domain.bookings import mails as bookings_mails
 from domain.bookings import service as bookings_service
 from domain.bookings.models import BookingStatus
-from domain.bookings.schemas import CloseBookingInput, ConfirmBookingInput, CreateBookingInput, Ticket
+from domain.bookings.schemas import (
+    CancelBookingInput,
+    CancellationPlan,
+    CloseBookingInput,
+    ConfirmBookingInput,
+    CreateBookingInput,
+    PlanCancellationInput,
+    Ticket,
+)
 from domain.bookings.tickets import TicketCode, encode_ticket, new_nonce
 from domain.notifications.schemas import OutgoingMail
 from domain.shared.errors import Conflict
@@ -72,3 +81,26 @@ class BookingActivities:
         """The confirmation mail of a confirmed booking (film, cinema, time, seats, ticket code)."""
         async with unit_of_work(self._sessionmaker) as session:
             return await bookings_mails.confirmation(session, booking_id=input.booking_id)
+
+    @activity.defn
+    async def plan_cancellation(self, input: PlanCancellationInput) -> CancellationPlan:
+        """Decide the refund of a cancellation (policy or staff override); refuse when it cannot be cancelled."""
+        with as_application_error():
+            async with unit_of_work(self._sessionmaker) as session:
+                return await cancellations.plan(session, booking_id=input.booking_id, request=input.request,
+                                                now=utcnow())
+
+    @activity.defn
+    async def cancel_booking(self, input: CancelBookingInput) -> None:
+        """Cancel the paid booking and put its seats back on sale (idempotent)."""
+        async with unit_of_work(self._sessionmaker) as session:
+            freed = await cancellations.cancel(session, plan=input.plan, reason=input.reason, now=utcnow())
+        if freed:
+            await seat_map_events.publish(self._redis, showtime_id=input.plan.showtime_id, status="Available",
+                                          seat_ids=freed)
+
+    @activity.defn
+    async def compose_cancellation(self, input: CancelBookingInput) -> OutgoingMail:
+        """The mail telling the customer their booking is cancelled and what is refunded."""
+        async with unit_of_work(self._sessionmaker) as session:
+            return await bookings_mails.cancellation(session, plan=input.plan)

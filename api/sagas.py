@@ -5,14 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.bookings.saga import SagaState
+from domain.bookings.schemas import CancellationInput, CancellationPlan, CancelRequest, Requester
 from domain.shared.errors import DomainError, NotFound
+from domain.showtimes.hooks import ShowtimeCancelled
 from workflows.booking import BOOKING_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
+from workflows.cancellation import CancellationWorkflow
+from workflows.queues import TaskQueue
 
 
 class SagaRefused(DomainError):
@@ -54,3 +58,25 @@ async def update_saga(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -
         if e.status is RPCStatusCode.NOT_FOUND:
             raise NotFound("No such booking, or its hold has ended.") from e
         raise
+
+
+async def cancel_booking(temporal: Client, *, booking_id: uuid.UUID, request: CancelRequest) -> CancellationPlan:
+    """Start (or join) the booking's CancellationWorkflow and answer with its decision."""
+    start = WithStartWorkflowOperation(
+        CancellationWorkflow.run, CancellationInput(booking_id=booking_id), id=f"cancellation-{booking_id}",
+        task_queue=TaskQueue.BOOKINGS, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=TypedSearchAttributes([SearchAttributePair(BOOKING_ID, str(booking_id)),
+                                                 SearchAttributePair(SAGA_STATE, SagaState.STARTED.value)]))
+    try:
+        return await temporal.execute_update_with_start_workflow(  # type: ignore[no-any-return]
+            CancellationWorkflow.cancel, request, start_workflow_operation=start)
+    except WorkflowUpdateFailedError as e:
+        raise refused(e) from e
+
+
+async def refund_showtime_bookings(temporal: Client, event: ShowtimeCancelled) -> None:
+    """A cancelled showtime refunds every booking of it in full (called after the cancellation commits)."""
+    request = CancelRequest(requester=Requester(user_id=event.cancelled_by, is_staff=True),
+                            reason=f"Showtime cancelled: {event.reason or 'by the cinema'}", override_percent=100)
+    for booking_id in event.booking_ids:
+        await cancel_booking(temporal, booking_id=booking_id, request=request)

@@ -23,6 +23,7 @@ from domain.showtimes.pricing import PricingPolicy
 from infra.settings import ShowtimeSettings, get_settings
 from workers.catalog import ensure_sweep_schedule
 from workflows.booking import BookingWorkflow
+from workflows.cancellation import CancellationWorkflow
 from workflows.catalog_sweep import CatalogSweepWorkflow
 from workflows.health import HealthWorkflow
 from workflows.mail import SendMailWorkflow
@@ -73,7 +74,8 @@ def _catalog_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
 
 def _booking_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     bookings = BookingActivities(deps.sessionmaker, deps.redis, deps.ticket_secret)
-    return [bookings.create_booking, bookings.close_booking, bookings.confirm_booking, bookings.compose_confirmation]
+    return [bookings.create_booking, bookings.close_booking, bookings.confirm_booking, bookings.compose_confirmation,
+            bookings.plan_cancellation, bookings.cancel_booking, bookings.compose_cancellation]
 
 
 def _promotion_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
@@ -92,7 +94,8 @@ QUEUES: dict[TaskQueue, QueueSpec] = {
     TaskQueue.CATALOG: QueueSpec(workflows=[ShowtimeLifecycleWorkflow, MovieLifecycleWorkflow,
                                             CatalogSweepWorkflow],
                                  activities=_catalog_activities, on_start=_catalog_start),
-    TaskQueue.BOOKINGS: QueueSpec(workflows=[BookingWorkflow, RefundWorkflow], activities=_booking_activities),
+    TaskQueue.BOOKINGS: QueueSpec(workflows=[BookingWorkflow, CancellationWorkflow, RefundWorkflow],
+                                  activities=_booking_activities),
     TaskQueue.PROMOTIONS: QueueSpec(workflows=[], activities=_promotion_activities),
 }
 

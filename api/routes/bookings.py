@@ -9,7 +9,8 @@ from fastapi import APIRouter, Header, Query, Response, status
 from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, StaffUser, TemporalDep
+from api import sagas
+from api.deps import CurrentUser, ManagerUser, SessionDep, SettingsDep, StaffUser, TemporalDep
 from api.sagas import booking_search_attributes, refused, update_saga
 from domain.auth.roles import Role
 from domain.bookings import service as bookings_service
@@ -19,6 +20,9 @@ from domain.bookings.schemas import (
     AdmissionPublic,
     BookingInput,
     BookingPublic,
+    CancelBody,
+    CancellationPlan,
+    CancelRequest,
     CheckoutBody,
     CheckoutRequest,
     CheckoutView,
@@ -27,13 +31,17 @@ from domain.bookings.schemas import (
     Requester,
     SeatLine,
     SeatSelection,
+    StuckRefund,
     ValidateTicketRequest,
 )
 from domain.shared.schemas import Page, PageParams
 from domain.shared.time import utcnow
 from infra.qr import qr_svg
 from domain.shared.errors import Forbidden, NotFound
-from workflows.booking import BookingWorkflow
+from temporalio.service import RPCError
+
+from workflows.booking import BOOKING_ID, BookingWorkflow
+from workflows.refund import RefundWorkflow
 from workflows.queues import TaskQueue
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
@@ -134,3 +142,30 @@ async def checkout(body: CheckoutBody, user: CurrentUser, temporal: TemporalDep)
     request = CheckoutRequest(requester=Requester(user_id=user.user_id, is_staff=is_staff),
                               voucher_code=body.voucher_code, payment_method=body.payment_method)
     return await update_saga(handle, BookingWorkflow.checkout, request)  # type: ignore[no-any-return]
+
+
+@router.put("/{booking_id}/cancel", response_model=CancellationPlan,
+            summary="Cancel a paid booking by the policy (100% ≥24 h before, 50% ≥2 h, else 0); Staff may override")
+async def cancel(booking_id: uuid.UUID, body: CancelBody, user: CurrentUser, temporal: TemporalDep) -> CancellationPlan:
+    """Answers with the refund decided; the refund itself, points and mail follow in the CancellationWorkflow."""
+    request = CancelRequest(requester=Requester(user_id=user.user_id, is_staff=user.role.at_least(Role.STAFF)),
+                            reason=body.reason, override_percent=body.refund_percent)
+    return await sagas.cancel_booking(temporal, booking_id=booking_id, request=request)
+
+
+@router.get("/refunds/stuck", response_model=list[StuckRefund],
+            summary="Refunds the gateway refused or left pending: they wait for a Manager (Temporal visibility)")
+async def stuck_refunds(manager: ManagerUser, temporal: TemporalDep) -> list[StuckRefund]:
+    query = 'WorkflowType = "RefundWorkflow" AND SagaState = "REFUND_ESCALATED" AND ExecutionStatus = "Running"'
+    return [StuckRefund(workflow_id=w.id, booking_id=w.typed_search_attributes.get(BOOKING_ID), since=w.start_time)
+            async for w in temporal.list_workflows(query, limit=200)]
+
+
+@router.post("/refunds/{booking_id}/retry", status_code=status.HTTP_202_ACCEPTED,
+             summary="Try an escalated refund again (Manager)")
+async def retry_refund(booking_id: uuid.UUID, manager: ManagerUser, temporal: TemporalDep) -> None:
+    handle = temporal.get_workflow_handle_for(RefundWorkflow.run, f"refund-{booking_id}")
+    try:
+        await handle.signal(RefundWorkflow.retry)
+    except RPCError as e:
+        raise NotFound("No refund for this booking.") from e

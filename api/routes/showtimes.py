@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
+from api import sagas
 from api.deps import AdminUser, ManagerUser, PublicRoute, SessionDep, SettingsDep, TemporalDep
 from api.lifecycle import end_showtime_lifecycle, schedule_showtime_lifecycle
 from domain.shared.schemas import Page
@@ -129,7 +130,7 @@ async def update_showtime(
     "/{id}",
     response_model=CancelledShowtime,
     summary="Cancel a showtime: Admin when no seat is sold or held; with sales Manager or "
-    "Admin, with a reason (refunds: issue #5)",
+    "Admin, with a reason; every booking is then cancelled and refunded in full",
 )
 async def cancel_showtime(
     showtime_id: ShowtimeId,
@@ -150,6 +151,7 @@ async def cancel_showtime(
     await session.commit()
     await end_showtime_lifecycle(temporal, showtime_id)
     await on_showtime_cancelled(cancelled)
+    await sagas.refund_showtime_bookings(temporal, cancelled)
     showtime = await showtimes_service.get_showtime(session, showtime_id=showtime_id)
     return CancelledShowtime(
         showtime=await queries.showtime_public(session, showtime=showtime, policy=rules.policy, now=now),

@@ -8,6 +8,7 @@ import uuid
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.bookings import service as bookings_service
+from domain.bookings.schemas import CancellationPlan
 from domain.cinemas import service as cinemas_service
 from domain.movies import service as movies_service
 from domain.notifications.schemas import OutgoingMail
@@ -36,3 +37,18 @@ async def confirmation(session: AsyncSession, *, booking_id: uuid.UUID) -> Outgo
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
     return OutgoingMail(to=profile.email, subject=f"Xác nhận đặt vé / Booking confirmed — {movie.title}",
                         text="\n".join(lines) + "\n", html=body)
+
+
+async def cancellation(session: AsyncSession, *, plan: CancellationPlan) -> OutgoingMail:
+    """Tell the customer their booking is cancelled, and what comes back to them."""
+    profile = await users_service.get_profile(session, user_id=plan.user_id)
+    showtime = await showtimes_service.get_showtime(session, showtime_id=plan.showtime_id)
+    movie = await movies_service.get_movie(session, movie_id=showtime.movie_id)
+    when = showtime.start_time.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
+    lines = [
+        f"Đặt vé đã được huỷ / Your booking is cancelled: {movie.title}, {when}",
+        f"Hoàn tiền / Refund: {plan.refund_amount:,} VND ({plan.refund_percent}%)",
+        "Tiền hoàn về phương thức thanh toán ban đầu / The refund goes back to your original payment method.",
+    ]
+    return OutgoingMail(to=profile.email, subject=f"Huỷ đặt vé / Booking cancelled — {movie.title}",
+                        text="\n".join(lines) + "\n", html="".join(f"<p>{html.escape(line)}</p>" for line in lines))

@@ -161,3 +161,48 @@ class CheckoutBody(ApiModel):
     booking_id: uuid.UUID
     voucher_code: str | None = Field(default=None, min_length=1, max_length=40)
     payment_method: str = Field(pattern="^(VNPay|MoMo|ZaloPay|Cash|Card)$")
+
+
+class CancellationInput(BaseModel):
+    booking_id: uuid.UUID
+    payment_queue: str = "cinema-payments"
+
+
+class CancelRequest(BaseModel):
+    """Who cancels and how: the policy decides, unless staff override the refund with a reason."""
+
+    requester: Requester
+    reason: str | None = None
+    override_percent: int | None = None
+
+
+class CancellationPlan(ApiModel):
+    booking_id: uuid.UUID
+    user_id: uuid.UUID
+    showtime_id: uuid.UUID
+    paid: int
+    refund_percent: int
+    refund_amount: int
+    rule: str
+
+
+class CancelBody(ApiModel):
+    reason: str | None = Field(default=None, max_length=300)
+    refund_percent: int | None = Field(default=None, ge=0, le=100,
+                                       description="Staff only: override the policy's refund (needs a reason)")
+
+
+class PlanCancellationInput(BaseModel):
+    booking_id: uuid.UUID
+    request: CancelRequest
+
+
+class CancelBookingInput(BaseModel):
+    plan: CancellationPlan
+    reason: str
+
+
+class StuckRefund(ApiModel):
+    workflow_id: str
+    booking_id: str | None
+    since: datetime

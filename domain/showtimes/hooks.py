@@ -1,8 +1,9 @@
-"""What happens after a showtime is cancelled: today a record in the log; refunds come with issue #5.
+"""What happens after a showtime is cancelled.
 
 The cancellation itself is recorded on the showtime row in the same transaction (status Cancelled,
 cancelled_at, cancelled_by, cancel_reason) and every unsold seat is Blocked, so nothing more can be
-sold. The route calls `on_showtime_cancelled` after the commit with what the refunds will need.
+sold. After the commit the route logs it here and starts a full-refund CancellationWorkflow for every
+booking (api/sagas.py `refund_showtime_bookings`).
 """
 
 from __future__ import annotations
@@ -35,15 +36,10 @@ class ShowtimeCancelled(BaseModel):
 
 
 async def on_showtime_cancelled(event: ShowtimeCancelled) -> None:
-    """Run after the cancellation has been committed.
-
-    TODO(issue #5, booking saga): start one refund workflow per booking in `event.booking_ids`
-    (workflow id derived from the booking id, so this hook can be retried), notify the customers, and
-    emit `showtime.cancelled` through the outbox. Until then no refund happens: this only logs.
-    """
+    """Log the cancellation (run after the commit); the refunds are started by the route."""
     if event.needs_refunds:
         log.warning(
-            "showtime %s cancelled with %d sold seats in %d bookings: refunds pending (issue #5); reason: %s",
+            "showtime %s cancelled with %d sold seats in %d bookings: refunding them in full; reason: %s",
             event.showtime_id,
             len(event.booked_seat_ids),
             len(event.booking_ids),

@@ -62,6 +62,17 @@ RETURNING seat_id
 """)
 
 
+_UNBOOK = text("""
+UPDATE showtimes.showtime_seat AS s
+   SET status = CASE WHEN st.status = 'Scheduled' THEN 'Available' ELSE 'Blocked' END,
+       locked_until = NULL, locked_by = NULL, booking_id = NULL, updated_at = now()
+  FROM showtimes.showtime AS st
+ WHERE st.id = s.showtime_id AND s.showtime_id = :showtime_id AND s.booking_id = :booking_id
+   AND s.status = 'Booked'
+RETURNING s.seat_id
+""")
+
+
 def _label(seat: ShowtimeSeat) -> str:
     return f"{seat.row}{seat.number}"
 
@@ -145,4 +156,11 @@ async def book(session: AsyncSession, *, showtime_id: uuid.UUID, booking_id: uui
     """Turn the booking's held seats into sold ones; returns every seat the booking now owns."""
     connection = await session.connection()
     result = await connection.execute(_BOOK, {"showtime_id": showtime_id, "booking_id": booking_id})
+    return [row.seat_id for row in result]
+
+
+async def unbook(session: AsyncSession, *, showtime_id: uuid.UUID, booking_id: uuid.UUID) -> list[uuid.UUID]:
+    """A cancelled booking's sold seats go back on sale (Blocked instead if the showtime itself is off)."""
+    connection = await session.connection()
+    result = await connection.execute(_UNBOOK, {"showtime_id": showtime_id, "booking_id": booking_id})
     return [row.seat_id for row in result]

@@ -1,0 +1,108 @@
+"""CancellationWorkflow (id `cancellation-{bookingId}`): cancel a paid booking by policy and give money back.
+
+The API starts it with update-with-start: the `cancel` update decides the refund (policy, or a staff override
+with a reason), cancels the booking and puts its seats back on sale, then answers. The run goes on alone:
+the refund (its own RefundWorkflow), the loyalty points it earned, and the mail. Each step is idempotent
+and retried until done: once a booking is cancelled there is nothing to compensate, only to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.bookings import BookingActivities
+    from activities.notifications import NotificationActivities
+    from activities.promotions import PromotionActivities
+    from domain.bookings.refunds import RefundInput
+    from domain.bookings.schemas import (
+        CancelBookingInput,
+        CancellationInput,
+        CancellationPlan,
+        CancelRequest,
+        PlanCancellationInput,
+    )
+    from domain.promotions.schemas import LoyaltyInput
+    from workflows.queues import TaskQueue
+    from workflows.refund import RefundWorkflow
+
+SAGA_STATE = SearchAttributeKey.for_keyword("SagaState")
+BOOKING_ID = SearchAttributeKey.for_keyword("BookingId")
+INTERACTIVE = dict(start_to_close_timeout=timedelta(seconds=10), schedule_to_close_timeout=timedelta(seconds=30),
+                   retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=4))
+DURABLE = dict(start_to_close_timeout=timedelta(seconds=30),
+               retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
+
+
+@workflow.defn
+class CancellationWorkflow:
+    @workflow.init
+    def __init__(self, input: CancellationInput) -> None:
+        self._input = input
+        self._plan: CancellationPlan | None = None
+        self._refused = False
+        self._reason = ""
+        self._busy = asyncio.Lock()
+
+    @workflow.run
+    async def run(self, input: CancellationInput) -> CancellationPlan | None:
+        await workflow.wait_condition(lambda: self._plan is not None or self._refused)
+        plan = self._plan
+        if plan is None:
+            self._set("FAILED")
+            return None
+        if plan.refund_amount:
+            await workflow.start_child_workflow(
+                RefundWorkflow.run, RefundInput(refund_id=workflow.uuid4(), booking_id=plan.booking_id,
+                                                amount=plan.refund_amount, reason=f"cancelled: {self._reason}",
+                                                payment_queue=input.payment_queue),
+                id=f"refund-{plan.booking_id}", task_queue=TaskQueue.BOOKINGS,
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                search_attributes=TypedSearchAttributes([SearchAttributePair(BOOKING_ID, str(plan.booking_id)),
+                                                         SearchAttributePair(SAGA_STATE, "REFUNDING")]))
+        await workflow.execute_activity_method(
+            PromotionActivities.revoke_points, LoyaltyInput(user_id=plan.user_id, booking_id=plan.booking_id),
+            task_queue=TaskQueue.PROMOTIONS, **DURABLE)
+        mail = await workflow.execute_activity_method(
+            BookingActivities.compose_cancellation, CancelBookingInput(plan=plan, reason=self._reason),
+            task_queue=TaskQueue.BOOKINGS, **DURABLE)
+        await workflow.execute_activity_method(NotificationActivities.send_email, mail,
+                                               task_queue=TaskQueue.NOTIFICATIONS, **DURABLE)
+        self._set("COMPLETED")
+        return plan
+
+    @workflow.update
+    async def cancel(self, request: CancelRequest) -> CancellationPlan:
+        """Decide and cancel; repeating it answers the same plan."""
+        async with self._busy:
+            if self._plan is not None:
+                return self._plan
+            try:
+                plan = await workflow.execute_activity_method(
+                    BookingActivities.plan_cancellation,
+                    PlanCancellationInput(booking_id=self._input.booking_id, request=request),
+                    task_queue=TaskQueue.BOOKINGS, **INTERACTIVE)
+            except ActivityError as e:
+                self._refused = True
+                cause = e.cause
+                if isinstance(cause, ApplicationError) and cause.type:
+                    raise ApplicationError(cause.message, *cause.details, type=cause.type,
+                                           non_retryable=True) from e
+                raise ApplicationError("The booking could not be cancelled right now; try again.",
+                                       {"status": 503, "details": None}, type="CANCEL_FAILED") from e
+            self._reason = request.reason or ("by the customer" if not request.requester.is_staff else "by staff")
+            await workflow.execute_activity_method(
+                BookingActivities.cancel_booking, CancelBookingInput(plan=plan, reason=self._reason),
+                task_queue=TaskQueue.BOOKINGS, **DURABLE)
+            self._plan = plan
+            self._set("BOOKING_CANCELLED")
+            return plan
+
+    def _set(self, state: str) -> None:
+        workflow.upsert_search_attributes([SAGA_STATE.value_set(state)])
