@@ -11,12 +11,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeKey
 
 with workflow.unsafe.imports_passed_through():
     from activities.catalog_lifecycle import CatalogLifecycleActivities
     from domain.showtimes.lifecycle import AdvanceShowtime, ShowtimeState, ShowtimeTimes
     from domain.showtimes.models import ShowtimeStatus
+
+# Registered on the server with the saga's attributes: operators find a showtime's timer by its id.
+SHOWTIME_ID = SearchAttributeKey.for_keyword("ShowtimeId")
 
 STEP = {
     "start_to_close_timeout": timedelta(seconds=30),
@@ -36,6 +39,7 @@ class ShowtimeLifecycleWorkflow:
 
     @workflow.run
     async def run(self, times: ShowtimeTimes) -> ShowtimeStatus:
+        workflow.upsert_search_attributes([SHOWTIME_ID.value_set(str(self._times.showtime_id))])
         while not self._cancelled:
             boundary = (
                 self._times.start_time if self._status is ShowtimeStatus.SCHEDULED else self._times.end_time

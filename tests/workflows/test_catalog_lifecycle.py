@@ -34,7 +34,7 @@ from workers.registry import ALL_WORKFLOWS
 from workflows.catalog_sweep import SCHEDULE_ID, CatalogSweep, CatalogSweepWorkflow
 from workflows.movie_lifecycle import MovieLifecycleWorkflow
 from workflows.queues import TaskQueue
-from workflows.showtime_lifecycle import ShowtimeLifecycleWorkflow
+from workflows.showtime_lifecycle import SHOWTIME_ID, ShowtimeLifecycleWorkflow
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -111,6 +111,9 @@ class TestShowtimeLifecycle:
             ShowtimeLifecycleWorkflow.run, showtime_workflow_id(showtime.id)
         )
         assert await handle.result() is ShowtimeStatus.COMPLETED
+        # Operators find the timer in the Temporal UI by `ShowtimeId = '<id>'`.
+        described = await handle.describe()
+        assert described.typed_search_attributes.get(SHOWTIME_ID) == str(showtime.id)
 
     async def test_a_reschedule_moves_the_timers(self, sessionmaker: SessionMaker, temporal: Client) -> None:
         showtime = await _short_showtime(sessionmaker, starts_in=2, lasts=2)
