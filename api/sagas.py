@@ -11,11 +11,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.bookings.saga import SagaState
-from domain.bookings.schemas import CancellationInput, CancellationPlan, CancelRequest, Requester
+from domain.bookings.schemas import CancellationInput, CancellationPlan, CancelRequest, ShowtimeRefundsInput
 from domain.shared.errors import DomainError, NotFound
 from domain.showtimes.hooks import ShowtimeCancelled
 from workflows.booking import BOOKING_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
-from workflows.cancellation import CancellationWorkflow
+from workflows.cancellation import CancellationWorkflow, ShowtimeRefundsWorkflow
 from workflows.queues import TaskQueue
 
 
@@ -75,8 +75,14 @@ async def cancel_booking(temporal: Client, *, booking_id: uuid.UUID, request: Ca
 
 
 async def refund_showtime_bookings(temporal: Client, event: ShowtimeCancelled) -> None:
-    """A cancelled showtime refunds every booking of it in full (called after the cancellation commits)."""
-    request = CancelRequest(requester=Requester(user_id=event.cancelled_by, is_staff=True),
-                            reason=f"Showtime cancelled: {event.reason or 'by the cinema'}", override_percent=100)
-    for booking_id in event.booking_ids:
-        await cancel_booking(temporal, booking_id=booking_id, request=request)
+    """A cancelled showtime refunds every booking of it in full (called after the cancellation commits).
+    One start: the ShowtimeRefundsWorkflow then starts a CancellationWorkflow per booking."""
+    if not event.booking_ids:
+        return
+    await temporal.start_workflow(
+        ShowtimeRefundsWorkflow.run, ShowtimeRefundsInput(
+            showtime_id=event.showtime_id, booking_ids=event.booking_ids, cancelled_by=event.cancelled_by,
+            reason=f"Showtime cancelled: {event.reason or 'by the cinema'}"),
+        id=f"showtime-refunds-{event.showtime_id}", task_queue=TaskQueue.BOOKINGS,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=TypedSearchAttributes([SearchAttributePair(SHOWTIME_ID, str(event.showtime_id))]))

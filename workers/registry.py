@@ -14,16 +14,20 @@ from temporalio.worker import Worker
 from activities.catalog_lifecycle import CatalogLifecycleActivities
 from activities.bookings import BookingActivities
 from activities.notifications import NotificationActivities
+from activities.payments import PaymentActivities
 from activities.promotions import PromotionActivities
 from activities.seats import SeatActivities
 from activities.system import SystemActivities
 from infra.db import SessionMaker
+from infra.gateways.factory import build_gateways, payment_settings
+from infra.gateways.journal import MessageJournal
+from infra.gateways.settings import PaymentSettings
 from infra.mail import Mailer
 from domain.showtimes.pricing import PricingPolicy
 from infra.settings import ShowtimeSettings, get_settings
 from workers.catalog import ensure_sweep_schedule
 from workflows.booking import BookingWorkflow
-from workflows.cancellation import CancellationWorkflow
+from workflows.cancellation import CancellationWorkflow, ShowtimeRefundsWorkflow
 from workflows.catalog_sweep import CatalogSweepWorkflow
 from workflows.health import HealthWorkflow
 from workflows.mail import SendMailWorkflow
@@ -44,6 +48,7 @@ class WorkerDeps:
     mailer: Mailer
     showtimes: ShowtimeSettings = field(default_factory=lambda: get_settings().showtimes)
     ticket_secret: str = field(default_factory=lambda: get_settings().ticket_secret.get_secret_value())
+    payments: PaymentSettings = field(default_factory=lambda: payment_settings(get_settings()))
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,14 @@ def _promotion_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
             promotions.revoke_points]
 
 
+def _payment_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
+    gateways = build_gateways(deps.payments, redis=deps.redis, journal=MessageJournal(deps.sessionmaker))
+    payments = PaymentActivities(deps.sessionmaker, gateways, pay_ttl=deps.payments.pay_ttl,
+                                 refund_poll=deps.payments.refund_poll_interval)
+    return [payments.start_payment, payments.cancel_payment, payments.settle_payment, payments.refund_payment,
+            payments.refund_status]
+
+
 async def _catalog_start(client: Client, deps: WorkerDeps) -> None:
     await ensure_sweep_schedule(client, every=deps.showtimes.lifecycle_sweep_interval)
 
@@ -94,9 +107,11 @@ QUEUES: dict[TaskQueue, QueueSpec] = {
     TaskQueue.CATALOG: QueueSpec(workflows=[ShowtimeLifecycleWorkflow, MovieLifecycleWorkflow,
                                             CatalogSweepWorkflow],
                                  activities=_catalog_activities, on_start=_catalog_start),
-    TaskQueue.BOOKINGS: QueueSpec(workflows=[BookingWorkflow, CancellationWorkflow, RefundWorkflow],
+    TaskQueue.BOOKINGS: QueueSpec(workflows=[BookingWorkflow, CancellationWorkflow, ShowtimeRefundsWorkflow,
+                                             RefundWorkflow],
                                   activities=_booking_activities),
     TaskQueue.PROMOTIONS: QueueSpec(workflows=[], activities=_promotion_activities),
+    TaskQueue.PAYMENTS: QueueSpec(workflows=[], activities=_payment_activities),
 }
 
 ALL_WORKFLOWS = [wf for spec in QUEUES.values() for wf in spec.workflows]

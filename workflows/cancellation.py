@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -27,6 +27,8 @@ with workflow.unsafe.imports_passed_through():
         CancellationPlan,
         CancelRequest,
         PlanCancellationInput,
+        Requester,
+        ShowtimeRefundsInput,
     )
     from domain.promotions.schemas import LoyaltyInput
     from workflows.queues import TaskQueue
@@ -52,6 +54,11 @@ class CancellationWorkflow:
 
     @workflow.run
     async def run(self, input: CancellationInput) -> CancellationPlan | None:
+        if input.request is not None:  # started without a waiting caller (a cancelled showtime's bookings)
+            try:
+                await self.cancel(input.request)
+            except ApplicationError as refusal:
+                workflow.logger.warning("booking %s not cancelled: %s", input.booking_id, refusal)
         await workflow.wait_condition(lambda: self._plan is not None or self._refused)
         plan = self._plan
         if plan is None:
@@ -106,3 +113,26 @@ class CancellationWorkflow:
 
     def _set(self, state: str) -> None:
         workflow.upsert_search_attributes([SAGA_STATE.value_set(state)])
+
+
+@workflow.defn
+class ShowtimeRefundsWorkflow:
+    """A cancelled showtime (id `showtime-refunds-{showtimeId}`): every booking of it cancelled with a full
+    refund, each in its own CancellationWorkflow, started once and durably even if the API dies meanwhile."""
+
+    @workflow.run
+    async def run(self, input: ShowtimeRefundsInput) -> int:
+        request = CancelRequest(requester=Requester(user_id=input.cancelled_by, is_staff=True),
+                                reason=input.reason, override_percent=100)
+        started = 0
+        for booking_id in input.booking_ids:
+            try:
+                await workflow.start_child_workflow(
+                    CancellationWorkflow.run, CancellationInput(booking_id=booking_id, request=request,
+                                                                payment_queue=input.payment_queue),
+                    id=f"cancellation-{booking_id}", task_queue=TaskQueue.BOOKINGS,
+                    parent_close_policy=ParentClosePolicy.ABANDON)
+                started += 1
+            except WorkflowAlreadyStartedError:  # the customer was cancelling it already
+                continue
+        return started

@@ -163,17 +163,26 @@ class CheckoutBody(ApiModel):
     payment_method: str = Field(pattern="^(VNPay|MoMo|ZaloPay|Cash|Card)$")
 
 
-class CancellationInput(BaseModel):
-    booking_id: uuid.UUID
-    payment_queue: str = "cinema-payments"
-
-
 class CancelRequest(BaseModel):
     """Who cancels and how: the policy decides, unless staff override the refund with a reason."""
 
     requester: Requester
     reason: str | None = None
     override_percent: int | None = None
+
+
+class CancellationInput(BaseModel):
+    booking_id: uuid.UUID
+    request: CancelRequest | None = None  # set: cancel at once, nobody waits on the `cancel` update
+    payment_queue: str = "cinema-payments"
+
+
+class ShowtimeRefundsInput(BaseModel):
+    showtime_id: uuid.UUID
+    booking_ids: list[uuid.UUID]
+    cancelled_by: uuid.UUID
+    reason: str
+    payment_queue: str = "cinema-payments"
 
 
 class CancellationPlan(ApiModel):
