@@ -10,9 +10,23 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.bootstrap import ensure_first_admin
+from api.idempotency import IdempotencyMiddleware
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import RequestIdMiddleware
-from api.routes import admin, auth, bookings, cinemas, health, movies, promotions, seat_stream, showtimes, users
+from api import sandbox
+from api.routes import (
+    admin,
+    auth,
+    bookings,
+    cinemas,
+    health,
+    movies,
+    payments,
+    promotions,
+    seat_stream,
+    showtimes,
+    users,
+)
 from infra.db import create_engine, make_sessionmaker
 from infra.mail import Mailer
 from infra.redis import create_redis
@@ -20,7 +34,7 @@ from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
 
 API_ROUTERS = [auth.router, users.router, admin.router, movies.router, cinemas.router, showtimes.router,
-               promotions.router, bookings.router, seat_stream.router]
+               promotions.router, bookings.router, seat_stream.router, payments.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,10 +69,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
     )
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # outermost: ids cover replayed answers too
     install_error_handlers(app)
     app.include_router(health.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api")
+    if settings.payments.sandbox_enabled(settings.env):  # the local gateway simulators
+        app.include_router(sandbox.router)
     app.mount("/media", StaticFiles(directory=media_dir), name="media")
     return app
