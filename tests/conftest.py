@@ -30,7 +30,6 @@ from infra.temporal import connect_temporal
 from tests.fake_idp import CLIENTS, fake_idp_app
 from workers.registry import QUEUES, WorkerDeps, build_worker
 
-
 # A namespace only the crash tests' worker processes serve (the in-process worker serves "default").
 CRASH_NAMESPACE = "crash-test"
 

@@ -11,19 +11,19 @@ from redis.asyncio import Redis
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.catalog_lifecycle import CatalogLifecycleActivities
 from activities.bookings import BookingActivities
+from activities.catalog_lifecycle import CatalogLifecycleActivities
 from activities.notifications import NotificationActivities
 from activities.payments import PaymentActivities
 from activities.promotions import PromotionActivities
 from activities.seats import SeatActivities
 from activities.system import SystemActivities
+from domain.showtimes.pricing import PricingPolicy
 from infra.db import SessionMaker
 from infra.gateways.factory import build_gateways, payment_settings
 from infra.gateways.journal import MessageJournal
 from infra.gateways.settings import PaymentSettings
 from infra.mail import Mailer
-from domain.showtimes.pricing import PricingPolicy
 from infra.settings import ShowtimeSettings, get_settings
 from workers.catalog import ensure_sweep_schedule
 from workflows.booking import BookingWorkflow

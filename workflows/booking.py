@@ -18,8 +18,8 @@ from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
-from temporalio.workflow import ParentClosePolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.bookings import BookingActivities
@@ -103,7 +103,7 @@ class BookingWorkflow:
                 await workflow.wait_condition(
                     lambda: self._released or self._aborted is not None or self._settlement is not None,
                     timeout=max(self._hold.expires_at - workflow.now(), timedelta(0)))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             async with self._busy:  # let a checkout in progress finish its steps first
                 if self._aborted or self._released:

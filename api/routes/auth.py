@@ -120,7 +120,8 @@ async def login(body: LoginRequest, request: Request, session: SessionDep, setti
 
 @open_routes.post("/refresh-token", response_model=TokenResponse,
                   summary="Trade a refresh token for a new pair (each refresh token works once)")
-async def refresh_token(body: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenResponse | JSONResponse:
+async def refresh_token(body: RefreshRequest, session: SessionDep,
+                        settings: SettingsDep) -> TokenResponse | JSONResponse:
     outcome = await auth_service.rotate_refresh_token(session, refresh_token=body.refresh_token,
                                                       policy=_policy(settings), now=utcnow())
     if isinstance(outcome, RefreshTokenReused):

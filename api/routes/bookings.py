@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
 
 from api import sagas
 from api.deps import CurrentUser, ManagerUser, SessionDep, SettingsDep, StaffUser, TemporalDep
@@ -34,15 +35,13 @@ from domain.bookings.schemas import (
     StuckRefund,
     ValidateTicketRequest,
 )
+from domain.shared.errors import Forbidden, NotFound
 from domain.shared.schemas import Page, PageParams
 from domain.shared.time import utcnow
 from infra.qr import qr_svg
-from domain.shared.errors import Forbidden, NotFound
-from temporalio.service import RPCError
-
 from workflows.booking import BOOKING_ID, BookingWorkflow
-from workflows.refund import RefundWorkflow
 from workflows.queues import TaskQueue
+from workflows.refund import RefundWorkflow
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
 

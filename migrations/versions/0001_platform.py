@@ -1,7 +1,7 @@
 """Platform: one schema per service, the extensions search needs, auth and users tables.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 15:18:53.770620
 """
 

@@ -26,7 +26,8 @@ async def booked(sessionmaker: SessionMaker, redis: Redis, make_user: Any,
                  settings: Settings) -> tuple[Any, Any, Any]:
     """(customer, showtime, booking id) with B3-B4 paid."""
     customer, showtime = await make_user(), await make_showtime(sessionmaker)
-    booking_id = await confirmed_booking(sessionmaker, redis, user_id=customer.id, showtime=showtime, labels=["B3", "B4"],
+    booking_id = await confirmed_booking(sessionmaker, redis, user_id=customer.id, showtime=showtime,
+                                         labels=["B3", "B4"],
                                          secret=settings.ticket_secret.get_secret_value())
     return customer, showtime, booking_id
 

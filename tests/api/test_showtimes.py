@@ -593,7 +593,8 @@ class TestCancel:
             f"{s['row']}{s['number']}": s["status"]
             for s in (await client.get(f"{url}/available-seats")).json()["seats"]
         }
-        assert statuses["B1"] == statuses["B2"] == "Booked"  # the refunds' cancellations free them (made-up bookings here)
+        # Booked until the refunds' cancellations free them (these bookings are made up, so they stay).
+        assert statuses["B1"] == statuses["B2"] == "Booked"
         assert statuses["A1"] == "Blocked" and list(statuses.values()).count("Booked") == 2
         async with unit_of_work(sessionmaker) as session:
             row = await session.get(Showtime, uuid.UUID(created["id"]))

@@ -224,8 +224,9 @@ class TestUnpaidBooking:
         assert await used_count(sessionmaker, code.id) == 0 and saga.booking_id in fake.cancelled
         assert_money_consistent(fake, {})
 
-    async def test_no_ipn_and_nothing_at_the_gateway_expires(self, temporal: Client, sessionmaker: SessionMaker,
-                                                             gateway: tuple[GatewayDouble, str], make_user: Any) -> None:
+    async def test_no_ipn_and_nothing_at_the_gateway_expires(
+            self, temporal: Client, sessionmaker: SessionMaker, gateway: tuple[GatewayDouble, str],
+            make_user: Any) -> None:
         fake, queue = gateway
         saga = await start(temporal, sessionmaker, queue, make_user, hold_seconds=3)
         await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
@@ -251,7 +252,8 @@ class TestUnpaidBooking:
         await saga.handle.signal(BookingWorkflow.payment_settled, fake.ipn(saga.booking_id))
         outcome = await asyncio.wait_for(saga.handle.result(), 30)
         assert outcome.outcome == "SEATS_LOST"
-        refund = await asyncio.wait_for(temporal.get_workflow_handle_for(RefundWorkflow.run, f"refund-{saga.booking_id}").result(), 30)
+        refunds = temporal.get_workflow_handle_for(RefundWorkflow.run, f"refund-{saga.booking_id}")
+        refund = await asyncio.wait_for(refunds.result(), 30)
         assert refund.status == "Refunded"
         assert fake.refunded[saga.booking_id] == fake.paid[saga.booking_id]
         assert (await booking_row(sessionmaker, saga.booking_id)).status is BookingStatus.CANCELLED
