@@ -20,7 +20,6 @@ from temporalio.client import Client
 
 from api.app import create_app
 from infra.db import SessionMaker, create_engine, make_sessionmaker
-from infra.mail import Mailer
 from infra.migrate import upgrade
 from infra.processes import free_port, wait_until
 from infra.redis import create_redis
@@ -132,8 +131,7 @@ async def temporal(settings: Settings) -> Client:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def worker(temporal: Client, sessionmaker: SessionMaker, redis: Redis, settings: Settings) -> AsyncIterator[None]:
     """Every task queue served in-process, with the production registry."""
-    deps = WorkerDeps(sessionmaker=sessionmaker, redis=redis,
-                      mailer=Mailer(settings.resolved_smtp_host, settings.resolved_smtp_port, settings.smtp_sender))
+    deps = WorkerDeps(sessionmaker=sessionmaker, redis=redis, settings=settings)
     workers = [build_worker(temporal, queue, deps) for queue in QUEUES]
     tasks = [asyncio.create_task(w.run()) for w in workers]
     yield

@@ -9,7 +9,6 @@ import sys
 
 from infra.db import create_engine, make_sessionmaker
 from infra.logging import configure_logging
-from infra.mail import Mailer
 from infra.redis import create_redis
 from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
@@ -22,11 +21,7 @@ log = logging.getLogger("cinema.worker")
 async def run(settings: Settings, queues: list[TaskQueue]) -> None:
     engine = create_engine(settings.resolved_database_url)
     redis = create_redis(settings.resolved_redis_url)
-    deps = WorkerDeps(
-        sessionmaker=make_sessionmaker(engine),
-        redis=redis,
-        mailer=Mailer(settings.resolved_smtp_host, settings.resolved_smtp_port, settings.smtp_sender),
-    )
+    deps = WorkerDeps(sessionmaker=make_sessionmaker(engine), redis=redis, settings=settings)
     client = await connect_temporal(settings.resolved_temporal_address, settings.temporal_namespace)
     workers = [build_worker(client, queue, deps) for queue in queues]
     stop = asyncio.Event()

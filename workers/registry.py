@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from redis.asyncio import Redis
@@ -24,7 +25,7 @@ from infra.gateways.factory import build_gateways, payment_settings
 from infra.gateways.journal import MessageJournal
 from infra.gateways.settings import PaymentSettings
 from infra.mail import Mailer
-from infra.settings import ShowtimeSettings, get_settings
+from infra.settings import Settings, ShowtimeSettings
 from workers.catalog import ensure_sweep_schedule
 from workflows.booking import BookingWorkflow
 from workflows.cancellation import CancellationWorkflow, ShowtimeRefundsWorkflow
@@ -39,16 +40,30 @@ from workflows.showtime_lifecycle import ShowtimeLifecycleWorkflow
 log = logging.getLogger("cinema.worker")
 
 
-@dataclass(frozen=True)
+@dataclass
 class WorkerDeps:
-    """Clients the activities need, built once per worker process."""
+    """Clients and settings the activities need, built once per worker process (workers/main.py, tests)."""
 
     sessionmaker: SessionMaker
     redis: Redis
-    mailer: Mailer
-    showtimes: ShowtimeSettings = field(default_factory=lambda: get_settings().showtimes)
-    ticket_secret: str = field(default_factory=lambda: get_settings().ticket_secret.get_secret_value())
-    payments: PaymentSettings = field(default_factory=lambda: payment_settings(get_settings()))
+    settings: Settings
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        s = self.settings
+        return Mailer(s.resolved_smtp_host, s.resolved_smtp_port, s.smtp_sender)
+
+    @property
+    def showtimes(self) -> ShowtimeSettings:
+        return self.settings.showtimes
+
+    @property
+    def ticket_secret(self) -> str:
+        return self.settings.ticket_secret.get_secret_value()
+
+    @cached_property
+    def payments(self) -> PaymentSettings:
+        return payment_settings(self.settings)
 
 
 @dataclass(frozen=True)
