@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
@@ -45,6 +45,7 @@ from workflows.refund import RefundWorkflow
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
 
+BookingId = Annotated[uuid.UUID, Path(alias="id", description="The booking's id (from lock-seats)")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100,
                                               description="Repeat a request safely: the same key, the same answer")]
 
@@ -77,9 +78,9 @@ async def lock_seats(body: LockSeatsRequest, user: CurrentUser, temporal: Tempor
         raise refused(e) from e
 
 
-@router.delete("/{booking_id}/hold", status_code=status.HTTP_204_NO_CONTENT,
+@router.delete("/{id}/hold", status_code=status.HTTP_204_NO_CONTENT,
                summary="Give held seats back before paying (the owner, or Staff)")
-async def release_hold(booking_id: uuid.UUID, user: CurrentUser, temporal: TemporalDep) -> None:
+async def release_hold(booking_id: BookingId, user: CurrentUser, temporal: TemporalDep) -> None:
     handle = temporal.get_workflow_handle_for(BookingWorkflow.run, workflow_id(booking_id))
     await update_saga(handle, BookingWorkflow.release_hold,
                       Requester(user_id=user.user_id, is_staff=user.role.at_least(Role.STAFF)))
@@ -99,16 +100,16 @@ async def my_bookings(user: CurrentUser, session: SessionDep,
                                page_size=page.page_size)
 
 
-@router.get("/{booking_id}", response_model=BookingPublic, summary="One booking (its owner, or Staff)")
-async def read_booking(booking_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> BookingPublic:
+@router.get("/{id}", response_model=BookingPublic, summary="One booking (its owner, or Staff)")
+async def read_booking(booking_id: BookingId, user: CurrentUser, session: SessionDep) -> BookingPublic:
     booking, seats = await bookings_service.get(session, booking_id=booking_id, viewer=user.user_id,
                                                 staff=user.role.at_least(Role.STAFF))
     return _public(booking, seats)
 
 
-@router.get("/{booking_id}/ticket.svg", response_class=Response, summary="The QR ticket as an SVG image",
+@router.get("/{id}/ticket.svg", response_class=Response, summary="The QR ticket as an SVG image",
             responses={200: {"content": {"image/svg+xml": {}}}})
-async def ticket_image(booking_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+async def ticket_image(booking_id: BookingId, user: CurrentUser, session: SessionDep) -> Response:
     booking, _ = await bookings_service.get(session, booking_id=booking_id, viewer=user.user_id,
                                             staff=user.role.at_least(Role.STAFF))
     if not booking.qr_code:
@@ -116,9 +117,9 @@ async def ticket_image(booking_id: uuid.UUID, user: CurrentUser, session: Sessio
     return Response(qr_svg(booking.qr_code), media_type="image/svg+xml")
 
 
-@router.post("/{booking_id}/validate", response_model=AdmissionPublic,
+@router.post("/{id}/validate", response_model=AdmissionPublic,
              summary="Check a ticket in at the door (Staff): valid once, for its showtime, in the entry window")
-async def validate_ticket(booking_id: uuid.UUID, body: ValidateTicketRequest, staff: StaffUser,
+async def validate_ticket(booking_id: BookingId, body: ValidateTicketRequest, staff: StaffUser,
                           session: SessionDep, settings: SettingsDep) -> AdmissionPublic:
     admission = await bookings_service.validate_ticket(
         session, booking_id=booking_id, code=body.qr_code, showtime_id=body.showtime_id,
@@ -143,9 +144,9 @@ async def checkout(body: CheckoutBody, user: CurrentUser, temporal: TemporalDep)
     return await update_saga(handle, BookingWorkflow.checkout, request)  # type: ignore[no-any-return]
 
 
-@router.put("/{booking_id}/cancel", response_model=CancellationPlan,
+@router.put("/{id}/cancel", response_model=CancellationPlan,
             summary="Cancel a paid booking by the policy (100% ≥24 h before, 50% ≥2 h, else 0); Staff may override")
-async def cancel(booking_id: uuid.UUID, body: CancelBody, user: CurrentUser, temporal: TemporalDep) -> CancellationPlan:
+async def cancel(booking_id: BookingId, body: CancelBody, user: CurrentUser, temporal: TemporalDep) -> CancellationPlan:
     """Answers with the refund decided; the refund itself, points and mail follow in the CancellationWorkflow."""
     request = CancelRequest(requester=Requester(user_id=user.user_id, is_staff=user.role.at_least(Role.STAFF)),
                             reason=body.reason, override_percent=body.refund_percent)
@@ -160,9 +161,9 @@ async def stuck_refunds(manager: ManagerUser, temporal: TemporalDep) -> list[Stu
             async for w in temporal.list_workflows(query, limit=200)]
 
 
-@router.post("/refunds/{booking_id}/retry", status_code=status.HTTP_202_ACCEPTED,
+@router.post("/refunds/{id}/retry", status_code=status.HTTP_202_ACCEPTED,
              summary="Try an escalated refund again (Manager)")
-async def retry_refund(booking_id: uuid.UUID, manager: ManagerUser, temporal: TemporalDep) -> None:
+async def retry_refund(booking_id: BookingId, manager: ManagerUser, temporal: TemporalDep) -> None:
     handle = temporal.get_workflow_handle_for(RefundWorkflow.run, f"refund-{booking_id}")
     try:
         await handle.signal(RefundWorkflow.retry)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 
 from api.deps import PublicRoute, RedisDep
@@ -14,10 +15,11 @@ from infra import seat_map_events
 router = APIRouter(prefix="/showtimes", tags=["showtimes"], route_class=PublicRoute)
 
 
-@router.get("/{showtime_id}/seats/stream", response_class=StreamingResponse,
+@router.get("/{id}/seats/stream", response_class=StreamingResponse,
             summary="Seat changes as they happen (SSE): each event names the seats and their new status",
             responses={200: {"content": {"text/event-stream": {}}}})
-async def seat_stream(showtime_id: uuid.UUID, request: Request, redis: RedisDep) -> StreamingResponse:
+async def seat_stream(showtime_id: Annotated[uuid.UUID, Path(alias="id")], request: Request,
+                      redis: RedisDep) -> StreamingResponse:
     """`event: seats` lines carry {showtimeId, version, status, seatIds, at}; a comment line every 15 s keeps
     proxies from closing the connection. Reload the seat map if you miss a version."""
 
