@@ -31,7 +31,7 @@ class SeatActivities:
                     policy=self._policy)
         await seat_map_events.publish(self._redis, showtime_id=input.showtime_id, status="Locked",
                                       seat_ids=input.seat_ids)
-        return [SeatLine(seat_id=s.seat_id, row=s.row, number=s.number, type=s.type, price=s.price) for s in seats]
+        return seats
 
     @activity.defn
     async def release_seats(self, input: ReleaseSeatsInput) -> int:

@@ -131,6 +131,12 @@ async def list_showtimes(
     )
 
 
+async def seat_type_prices(session: AsyncSession, *, showtime: Showtime, policy: PricingPolicy,
+                           now: datetime) -> dict[SeatType, SeatTypePrice]:
+    """What each seat type of the showtime costs now."""
+    return _prices(policy, showtime, (await ShowtimeRepository(session).pricing([showtime.id]))[showtime.id], now)
+
+
 def _shown_status(status: SeatStatus, locked_until: datetime | None, now: datetime) -> SeatStatus:
     """A hold that has run out shows as Available: the next claim takes it over."""
     if status is SeatStatus.LOCKED and locked_until is not None and locked_until <= now:

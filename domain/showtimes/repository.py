@@ -140,6 +140,14 @@ class ShowtimeRepository:
         )
         return list((await self.session.exec(stmt)).all())
 
+    async def seats_in_rows_of(self, showtime_id: uuid.UUID, seat_ids: Sequence[uuid.UUID]) -> list[ShowtimeSeat]:
+        """Every seat of the rows the given seats are in (what the no-lone-seat rule looks at)."""
+        rows = select(ShowtimeSeat.row).where(col(ShowtimeSeat.showtime_id) == showtime_id,
+                                              col(ShowtimeSeat.seat_id).in_(seat_ids))
+        stmt = select(ShowtimeSeat).where(col(ShowtimeSeat.showtime_id) == showtime_id,
+                                          col(ShowtimeSeat.row).in_(rows))
+        return list((await self.session.exec(stmt)).all())
+
     async def seat_counts(
         self, showtime_ids: Sequence[uuid.UUID], *, now: datetime
     ) -> dict[uuid.UUID, SeatCounts]:

@@ -16,14 +16,14 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.bookings.schemas import SeatLine
 from domain.bookings.seat_rules import RowSeat, check_couples, check_no_orphans, check_size
 from domain.shared.errors import Conflict
 from domain.showtimes.errors import ShowtimeNotFound
 from domain.showtimes.models import SeatStatus, Showtime, ShowtimeSeat, ShowtimeStatus
 from domain.showtimes.pricing import PricingPolicy
-from domain.showtimes.queries import seat_map
+from domain.showtimes.queries import seat_type_prices
 from domain.showtimes.repository import ShowtimeRepository
-from domain.showtimes.schemas import SeatPublic
 
 
 class SeatsUnavailable(Conflict):
@@ -104,11 +104,11 @@ def _rows(seats: Sequence[ShowtimeSeat], now: datetime, booking_id: uuid.UUID) -
 
 async def check_selection(session: AsyncSession, *, showtime: Showtime, seat_ids: Sequence[uuid.UUID],
                           booking_id: uuid.UUID, max_seats: int, now: datetime) -> list[ShowtimeSeat]:
-    """Refuse a selection the house rules forbid; return the showtime's seats."""
+    """Refuse a selection the house rules forbid; return the seats of the rows concerned."""
     if showtime.status is not ShowtimeStatus.SCHEDULED or showtime.start_time <= now:
         raise SalesClosed("Tickets for this showtime are no longer sold.")
     check_size(seat_ids, max_seats=max_seats)
-    seats = await ShowtimeRepository(session).seats(showtime.id)
+    seats = await ShowtimeRepository(session).seats_in_rows_of(showtime.id, seat_ids)
     by_id = {seat.seat_id: seat for seat in seats}
     unknown = [str(s) for s in seat_ids if s not in by_id]
     if unknown:
@@ -124,7 +124,7 @@ async def check_selection(session: AsyncSession, *, showtime: Showtime, seat_ids
 
 async def claim(session: AsyncSession, *, showtime_id: uuid.UUID, seat_ids: Sequence[uuid.UUID],
                 booking_id: uuid.UUID, user_id: uuid.UUID, until: datetime, now: datetime, max_seats: int,
-                policy: PricingPolicy) -> list[SeatPublic]:
+                policy: PricingPolicy) -> list[SeatLine]:
     """Hold the seats for the booking until `until`, all or none; return them with their prices."""
     showtime = await ShowtimeRepository(session).get(showtime_id)
     if showtime is None:
@@ -140,9 +140,10 @@ async def claim(session: AsyncSession, *, showtime_id: uuid.UUID, seat_ids: Sequ
         by_id = {seat.seat_id: seat for seat in seats}
         lost = [_label(by_id[s]) for s in seat_ids if s not in claimed]
         raise SeatsUnavailable(f"Already taken: {', '.join(lost)}.", {"seats": lost})
+    prices = await seat_type_prices(session, showtime=showtime, policy=policy, now=now)
     chosen = set(seat_ids)
-    return [seat for seat in (await seat_map(session, showtime=showtime, policy=policy, now=now)).seats
-            if seat.seat_id in chosen]
+    return [SeatLine(seat_id=s.seat_id, row=s.row, number=s.number, type=s.seat_type.value,
+                     price=prices[s.seat_type].price) for s in seats if s.seat_id in chosen]
 
 
 async def release(session: AsyncSession, *, showtime_id: uuid.UUID, booking_id: uuid.UUID) -> list[uuid.UUID]:
