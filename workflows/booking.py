@@ -88,6 +88,7 @@ class BookingWorkflow:
         self._checkout: CheckoutView | None = None
         self._settlement: pay.PaymentSettlement | None = None
         self._lock_failed = False
+        self._voucher_reserved = False
         self._released = False
         self._aborted: str | None = None  # a checkout failed after recording the booking: undo everything
         self._outcome: str | None = None
@@ -181,7 +182,7 @@ class BookingWorkflow:
                         task_queue=TaskQueue.PROMOTIONS, **DURABLE)
                     self._saga.forget("release_voucher")
                     raise refusal(e, "VOUCHER_FAILED") from e
-                discount = reserved.discount
+                discount, self._voucher_reserved = reserved.discount, True
                 self._set_state(SagaState.VOUCHER_VALIDATED)
             try:
                 started = await self._record_and_charge(request, discount)
@@ -261,9 +262,10 @@ class BookingWorkflow:
                                     else "CONFIRMATION_FAILED")
         self._saga = Saga()  # a paid, confirmed booking is never undone by the steps below
         self._set_state(SagaState.BOOKING_CONFIRMED)
-        await self._best_effort("use_voucher", "promotions", workflow.execute_activity_method(
-            PromotionActivities.use_voucher, ReleaseVoucherInput(booking_id=booking.booking_id),
-            task_queue=TaskQueue.PROMOTIONS, **DURABLE))
+        if self._voucher_reserved:
+            await self._best_effort("use_voucher", "promotions", workflow.execute_activity_method(
+                PromotionActivities.use_voucher, ReleaseVoucherInput(booking_id=booking.booking_id),
+                task_queue=TaskQueue.PROMOTIONS, **DURABLE))
         if await self._best_effort("update_loyalty_points", "promotions", workflow.execute_activity_method(
                 PromotionActivities.award_points, LoyaltyInput(user_id=booking.user_id, booking_id=booking.booking_id,
                                                                amount_paid=checkout.final_amount),
