@@ -19,7 +19,8 @@ from sqlmodel import col
 from temporalio import activity
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.worker import Worker
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer, Worker
 
 from domain.bookings import payment_port as pay
 from domain.bookings.models import Booking, BookingStatus
@@ -33,6 +34,7 @@ from domain.users import service as users_service
 from infra.db import SessionMaker, unit_of_work
 from tests.bookings_support import make_showtime, seat_ids, seats
 from tests.conftest import Mailbox
+from workers.registry import ALL_WORKFLOWS
 from workflows.booking import BookingWorkflow
 from workflows.queues import TaskQueue
 from workflows.refund import RefundWorkflow
@@ -293,3 +295,20 @@ async def mailbox_email(sessionmaker: SessionMaker, user_id: uuid.UUID) -> str:
 
     async with sessionmaker() as session:
         return (await users_service.get_profile(session, user_id=user_id)).email
+
+
+class TestReplay:
+    async def test_a_finished_saga_replays_deterministically(
+            self, temporal: Client, sessionmaker: SessionMaker, gateway: tuple[GatewayDouble, str],
+            make_user: Any) -> None:
+        """The workflow code reproduces its own history: no hidden clock, randomness or I/O in the saga."""
+        fake, queue = gateway
+        saga = await start(temporal, sessionmaker, queue, make_user)
+        code = await voucher(sessionmaker)
+        await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
+            requester=saga.owner, voucher_code=code.code, payment_method="MoMo"))
+        await saga.handle.signal(BookingWorkflow.payment_settled, fake.ipn(saga.booking_id))
+        await asyncio.wait_for(saga.handle.result(), 30)
+        replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter)
+        result = await replayer.replay_workflow(await saga.handle.fetch_history(), raise_on_replay_failure=False)
+        assert result.replay_failure is None
