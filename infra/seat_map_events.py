@@ -34,11 +34,12 @@ async def publish(redis: Redis, *, showtime_id: uuid.UUID, status: str, seat_ids
     await redis.publish(_channel(showtime_id), json.dumps(event))
 
 
-async def cached_seat_map(redis: Redis, showtime_id: uuid.UUID,
-                          load: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-    """The seat map for the current version: from the cache, or loaded and cached."""
+async def cached_seat_map(redis: Redis, showtime_id: uuid.UUID, load: Callable[[], Awaitable[dict[str, Any]]],
+                          *, revision: datetime | None = None) -> dict[str, Any]:
+    """The seat map for the current version: from the cache, or loaded and cached. `revision` (the
+    showtime row's updated_at) makes a rescheduled, repriced or cancelled showtime a new entry too."""
     version = int(await redis.get(_version_key(showtime_id)) or 0)
-    key = f"seatmap:{showtime_id}:{version}"
+    key = f"seatmap:{showtime_id}:{version}:{revision.timestamp() if revision else 0}"
     cached = await redis.get(key)
     if cached is not None:
         return json.loads(cached)  # type: ignore[no-any-return]

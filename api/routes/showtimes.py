@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
 from api import sagas
-from api.deps import AdminUser, ManagerUser, PublicRoute, SessionDep, SettingsDep, TemporalDep
+from api.deps import AdminUser, ManagerUser, PublicRoute, RedisDep, SessionDep, SettingsDep, TemporalDep
 from api.lifecycle import end_showtime_lifecycle, schedule_showtime_lifecycle
 from domain.shared.schemas import Page
 from domain.shared.time import utcnow
@@ -32,6 +32,7 @@ from domain.showtimes.schemas import (
     ShowtimeUpdate,
 )
 from domain.showtimes.service import Actor, ScheduleRules
+from infra import seat_map_events
 
 ShowtimeId = Annotated[uuid.UUID, Path(alias="id", description="The showtime's id")]
 
@@ -83,8 +84,16 @@ async def read_showtime(showtime: ValidShowtime, session: SessionDep, rules: Rul
     response_model=SeatMapPublic,
     summary="The seat map: every seat with row, number, type, status and its price now",
 )
-async def read_seat_map(showtime: ValidShowtime, session: SessionDep, rules: RulesDep) -> SeatMapPublic:
-    return await queries.seat_map(session, showtime=showtime, policy=rules.policy, now=utcnow())
+async def read_seat_map(showtime: ValidShowtime, session: SessionDep, rules: RulesDep,
+                        redis: RedisDep) -> SeatMapPublic:
+    """Served from Redis, never older than the last seat event (see infra/seat_map_events.py)."""
+
+    async def load() -> dict[str, Any]:
+        seat_map = await queries.seat_map(session, showtime=showtime, policy=rules.policy, now=utcnow())
+        return seat_map.model_dump(mode="json", by_alias=True)
+
+    cached = await seat_map_events.cached_seat_map(redis, showtime.id, load, revision=showtime.updated_at)
+    return SeatMapPublic.model_validate(cached)
 
 
 @admin_routes.post(

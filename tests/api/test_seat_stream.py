@@ -57,3 +57,24 @@ async def test_cached_seat_map_is_never_older_than_the_last_event(redis: Any) ->
     assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == first  # served from the cache
     await seat_map_events.publish(redis, showtime_id=showtime_id, status="Locked", seat_ids=[uuid.uuid4()])
     assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == {"n": 2}  # a change: reloaded
+
+
+async def test_the_served_seat_map_follows_every_change(client: httpx.AsyncClient, make_user: Any,
+                                                        sessionmaker: SessionMaker) -> None:
+    showtime, customer = await make_showtime(sessionmaker), await make_user()
+    url = f"/api/showtimes/{showtime.id}/available-seats"
+
+    async def status_of(label: str) -> str:
+        seat_map = (await client.get(url)).json()
+        return next(s["status"] for s in seat_map["seats"] if f"{s['row']}{s['number']}" == label)
+
+    assert await status_of("B5") == "Available"  # now cached
+    held = await lock(client, customer, showtime.id, await seat_ids(sessionmaker, showtime.id, "B5", "B6"))
+    assert await status_of("B5") == "Locked"
+    assert (await client.delete(f"/api/bookings/{held.json()['bookingId']}/hold",
+                                headers=customer.headers)).status_code == 204
+    for _ in range(50):
+        if await status_of("B5") == "Available":
+            break
+        await asyncio.sleep(0.1)
+    assert await status_of("B5") == "Available"
