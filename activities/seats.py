@@ -28,7 +28,7 @@ class SeatActivities:
                 seats = await seat_claims.claim(
                     session, showtime_id=input.showtime_id, seat_ids=input.seat_ids, booking_id=input.booking_id,
                     user_id=input.user_id, until=input.until, now=utcnow(), max_seats=input.max_seats,
-                    policy=self._policy)
+                    orphan_rule=input.orphan_rule, policy=self._policy)
         await seat_map_events.publish(self._redis, showtime_id=input.showtime_id, status="Locked",
                                       seat_ids=input.seat_ids)
         return seats

@@ -10,6 +10,8 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra.gateways.settings import PaymentSettings
+
 DEV_JWT_SECRET = "dev-only-change-me-0123456789abcdef0123456789abcdef"
 
 
@@ -101,6 +103,8 @@ class Settings(BaseSettings):
 
     seat_hold_seconds: int = 900
     max_seats_per_booking: int = 8
+    # Refuse a selection that leaves a lone empty seat when another selection of that size would not.
+    orphan_seat_rule: bool = True
     # Signs QR ticket codes; like the JWT secret it must be set outside development.
     ticket_secret: SecretStr = SecretStr("dev-only-ticket-secret-0123456789abcdef")
     # Doors open this long before a showtime starts and close this long after.
@@ -111,6 +115,9 @@ class Settings(BaseSettings):
     # Social sign-in: set CINEMA_GOOGLE__CLIENT_ID / __CLIENT_SECRET (and FACEBOOK) to enable.
     google: GoogleSettings = GoogleSettings()
     facebook: FacebookSettings = FacebookSettings()
+    # Payment gateways: sandbox keys and our local simulators by default; real hosts by configuration,
+    # e.g. CINEMA_PAYMENTS__VNPAY__TMN_CODE, CINEMA_PAYMENTS__MOMO__ENDPOINT (infra/gateways/settings.py).
+    payments: PaymentSettings = PaymentSettings()
     # Where mailed links send people (a web app); the API itself answers GET /api/auth/verify-email.
     app_url: str | None = None
 

@@ -137,7 +137,8 @@ class BookingWorkflow:
                 seats = await self._step("lock_seats", "showtimes", workflow.execute_activity_method(
                     SeatActivities.lock_seats, LockSeatsInput(
                         booking_id=booking.booking_id, user_id=booking.user_id, showtime_id=booking.showtime_id,
-                        seat_ids=selection.seat_ids, until=expires_at, max_seats=booking.max_seats),
+                        seat_ids=selection.seat_ids, until=expires_at, max_seats=booking.max_seats,
+                        orphan_rule=booking.orphan_rule),
                     task_queue=TaskQueue.CATALOG, **INTERACTIVE))
             except ActivityError as e:
                 self._lock_failed = True

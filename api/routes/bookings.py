@@ -65,7 +65,8 @@ async def lock_seats(body: LockSeatsRequest, user: CurrentUser, temporal: Tempor
     start = WithStartWorkflowOperation(
         BookingWorkflow.run,
         BookingInput(booking_id=booking_id, user_id=user.user_id, showtime_id=body.showtime_id,
-                     hold_seconds=settings.seat_hold_seconds, max_seats=settings.max_seats_per_booking),
+                     hold_seconds=settings.seat_hold_seconds, max_seats=settings.max_seats_per_booking,
+                     orphan_rule=settings.orphan_seat_rule),
         id=workflow_id(booking_id), task_queue=TaskQueue.BOOKINGS,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         search_attributes=booking_search_attributes(booking_id=booking_id, user_id=user.user_id,

@@ -19,6 +19,7 @@ class BookingInput(BaseModel):
     showtime_id: uuid.UUID
     hold_seconds: int
     max_seats: int
+    orphan_rule: bool = True
     payment_queue: str = "cinema-payments"  # where the payments service serves the saga's payment port
 
 
@@ -48,6 +49,7 @@ class LockSeatsInput(BaseModel):
     seat_ids: list[uuid.UUID]
     until: datetime
     max_seats: int
+    orphan_rule: bool = True
 
 
 class ReleaseSeatsInput(BaseModel):

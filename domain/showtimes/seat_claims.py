@@ -103,7 +103,8 @@ def _rows(seats: Sequence[ShowtimeSeat], now: datetime, booking_id: uuid.UUID) -
 
 
 async def check_selection(session: AsyncSession, *, showtime: Showtime, seat_ids: Sequence[uuid.UUID],
-                          booking_id: uuid.UUID, max_seats: int, now: datetime) -> list[ShowtimeSeat]:
+                          booking_id: uuid.UUID, max_seats: int, now: datetime,
+                          orphan_rule: bool = True) -> list[ShowtimeSeat]:
     """Refuse a selection the house rules forbid; return the seats of the rows concerned."""
     if showtime.status is not ShowtimeStatus.SCHEDULED or showtime.start_time <= now:
         raise SalesClosed("Tickets for this showtime are no longer sold.")
@@ -117,20 +118,20 @@ async def check_selection(session: AsyncSession, *, showtime: Showtime, seat_ids
     taken = [_label(by_id[s]) for s in seat_ids if not _free(by_id[s], now, booking_id)]
     if taken:
         raise SeatsUnavailable(f"Already taken: {', '.join(taken)}.", {"seats": taken})
-    for row in _rows(seats, now, booking_id):
+    for row in _rows(seats, now, booking_id) if orphan_rule else ():
         check_no_orphans(row, seat_ids)
     return seats
 
 
 async def claim(session: AsyncSession, *, showtime_id: uuid.UUID, seat_ids: Sequence[uuid.UUID],
                 booking_id: uuid.UUID, user_id: uuid.UUID, until: datetime, now: datetime, max_seats: int,
-                policy: PricingPolicy) -> list[SeatLine]:
+                policy: PricingPolicy, orphan_rule: bool = True) -> list[SeatLine]:
     """Hold the seats for the booking until `until`, all or none; return them with their prices."""
     showtime = await ShowtimeRepository(session).get(showtime_id)
     if showtime is None:
         raise ShowtimeNotFound("No such showtime.")
     seats = await check_selection(session, showtime=showtime, seat_ids=seat_ids, booking_id=booking_id,
-                                  max_seats=max_seats, now=now)
+                                  max_seats=max_seats, now=now, orphan_rule=orphan_rule)
     connection = await session.connection()
     result = await connection.execute(_CLAIM, {"until": until, "user_id": user_id, "booking_id": booking_id,
                                                "showtime_id": showtime_id, "seat_ids": list(seat_ids), "now": now})
