@@ -34,7 +34,7 @@ async def test_the_lone_seat_rule_is_a_setting(sessionmaker: SessionMaker) -> No
 
 async def test_a_claim_never_half_succeeds(sessionmaker: SessionMaker) -> None:
     showtime = await make_showtime(sessionmaker)
-    await claim(sessionmaker, showtime.id, await seat_ids(sessionmaker, showtime.id, "B2", "B3"))
+    await claim(sessionmaker, showtime.id, await seat_ids(sessionmaker, showtime.id, "B2", "B3"), orphan_rule=False)
     with pytest.raises(seat_claims.SeatsUnavailable):
         await claim(sessionmaker, showtime.id, await seat_ids(sessionmaker, showtime.id, "B1", "B2"),
                     orphan_rule=False)
