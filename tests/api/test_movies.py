@@ -333,7 +333,7 @@ async def _theater(client: httpx.AsyncClient, admin: Any) -> str:
     marker = _marker()
     cinema = await client.post("/api/cinemas", headers=admin.headers, json={
         "name": f"Test Cinema {marker}", "address": "1 Lê Lợi", "city": "Hồ Chí Minh", "district": "Quận 1",
-        "latitude": 10.7769, "longitude": 106.7009})
+        "latitude": 9.18, "longitude": 105.15})
     assert cinema.status_code == 201, cinema.text
     theater = await client.post(f"/api/cinemas/{cinema.json()['id']}/theaters", headers=admin.headers,
                                 json={"name": "Rạp 1", "layout": {"rows": 4, "seatsPerRow": 6}})
