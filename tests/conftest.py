@@ -33,6 +33,16 @@ from workers.registry import QUEUES, WorkerDeps, build_worker
 CRASH_NAMESPACE = "crash-test"
 
 
+async def stop_server(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
+    """Stop an in-process uvicorn; a connection that never ends (an SSE stream) is cut after a few seconds."""
+    server.should_exit = True
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=5)
+    except TimeoutError:
+        server.force_exit = True
+        await asyncio.wait([task], timeout=5)
+
+
 @dataclass
 class Servers:
     home: Path
@@ -94,8 +104,7 @@ async def fake_idp() -> AsyncIterator[str]:
     task = asyncio.create_task(server.serve())
     await asyncio.to_thread(wait_until, lambda: server.started, timeout=30, what="fake IdP")
     yield f"http://127.0.0.1:{IDP_PORT}"
-    server.should_exit = True
-    await task
+    await stop_server(server, task)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -105,8 +114,7 @@ async def api_url(settings: Settings) -> AsyncIterator[str]:
     task = asyncio.create_task(server.serve())
     await asyncio.to_thread(wait_until, lambda: server.started, timeout=30, what="API")
     yield f"http://127.0.0.1:{settings.api_port}"
-    server.should_exit = True
-    await task
+    await stop_server(server, task)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -135,8 +143,9 @@ async def worker(temporal: Client, sessionmaker: SessionMaker, redis: Redis, set
     workers = [build_worker(temporal, queue, deps) for queue in QUEUES]
     tasks = [asyncio.create_task(w.run()) for w in workers]
     yield
-    await asyncio.gather(*(w.shutdown() for w in workers))
-    await asyncio.gather(*tasks, return_exceptions=True)
+    # Bounded: an activity that ignores cancellation must not hang the end of the run.
+    await asyncio.wait([asyncio.ensure_future(w.shutdown()) for w in workers], timeout=15)
+    await asyncio.wait(tasks, timeout=5)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
