@@ -1,0 +1,259 @@
+"""Routes of the payment service (seed §7): online payments through VNPay, MoMo and ZaloPay, counter
+payments, refunds, history, and the gateways' webhooks.
+
+Webhooks are public and authenticated by the gateway's signature. The IPN is the source of truth; the
+return URL only displays. Bookings pay through the booking checkout (the saga starts the payment with
+the booking's amount); POST /create is the direct entry point.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from enum import StrEnum
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from api.deps import (
+    CurrentUser,
+    ManagerUser,
+    PublicRoute,
+    RedisDep,
+    SessionDep,
+    SettingsDep,
+    StaffUser,
+    TemporalDep,
+)
+from domain.auth.roles import Role
+from domain.payments import service as payments_service
+from domain.payments.errors import NotYourPayment
+from domain.payments.gateway import NoticeOutcome
+from domain.payments.models import PaymentMethod
+from domain.payments.schemas import (
+    CounterPaymentCreate,
+    MethodAvailability,
+    PaymentCreate,
+    PaymentPublic,
+    PaymentQuery,
+    RefundCreate,
+    RefundPublic,
+    VerifyRequest,
+    VerifyResult,
+)
+from domain.shared.errors import InvalidInput, NotFound
+from domain.shared.schemas import Page
+from domain.shared.time import utcnow
+from infra.gateways.factory import build_gateways, payment_settings
+from infra.gateways.journal import MessageJournal, notice_message
+from infra.payment_hooks import PaymentHooks
+
+log = logging.getLogger("cinema.payments")
+
+PaymentId = Annotated[uuid.UUID, Path(alias="id", description="The payment's id")]
+
+
+def get_journal(request: Request) -> MessageJournal:
+    return MessageJournal(request.state.sessionmaker)
+
+
+JournalDep = Annotated[MessageJournal, Depends(get_journal)]
+
+
+def get_gateways(settings: SettingsDep, redis: RedisDep, journal: JournalDep) -> payments_service.Gateways:
+    return build_gateways(payment_settings(settings), redis=redis, journal=journal)
+
+
+def get_hooks(settings: SettingsDep, temporal: TemporalDep) -> PaymentHooks:
+    return PaymentHooks(temporal, refund_poll=settings.payments.refund_poll_interval)
+
+
+GatewaysDep = Annotated[payments_service.Gateways, Depends(get_gateways)]
+HooksDep = Annotated[PaymentHooks, Depends(get_hooks)]
+
+
+class Gateway(StrEnum):
+    VNPAY = "vnpay"
+    MOMO = "momo"
+    ZALOPAY = "zalopay"
+
+    @property
+    def method(self) -> PaymentMethod:
+        return {Gateway.VNPAY: PaymentMethod.VNPAY, Gateway.MOMO: PaymentMethod.MOMO,
+                Gateway.ZALOPAY: PaymentMethod.ZALOPAY}[self]
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "127.0.0.1"
+
+
+router = APIRouter(prefix="/payments", tags=["payments"])
+open_routes = APIRouter(route_class=PublicRoute)
+user_routes = APIRouter()
+
+
+@open_routes.get("/methods", response_model=list[MethodAvailability],
+                 summary="Payment methods and whether each can be used now (an open circuit makes one unavailable)")
+async def list_methods(gateways: GatewaysDep) -> list[MethodAvailability]:
+    return await payments_service.methods(gateways)
+
+
+@user_routes.post("/create", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,
+                  responses={200: {"description": "The booking's payment existed already (same request again)"},
+                             409: {"description": "The booking has a payment with another method or amount"},
+                             503: {"description": "The gateway is unavailable (circuit open or not answering)"}},
+                  summary="Start an online payment for a booking; answers with the gateway's payUrl")
+async def create_payment(body: PaymentCreate, request: Request, response: Response, user: CurrentUser,
+                         session: SessionDep, gateways: GatewaysDep, settings: SettingsDep) -> PaymentPublic:
+    """Idempotent on the booking id. Until the booking saga takes it from the booking (it does when the app
+    pays through `POST /api/bookings/{id}/checkout`), the amount comes from this body."""
+    payment, created = await payments_service.create_online(
+        session, gateways, booking_id=body.booking_id, user_id=user.user_id, amount=body.amount,
+        method=body.method, client_ip=_client_ip(request), now=utcnow(), ttl=settings.payments.pay_ttl)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return payments_service.to_public(payment, [])
+
+
+@user_routes.post("/counter", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,
+                  summary="Record a cash or card payment taken at the counter (Staff); idempotent on the booking")
+async def record_counter_payment(body: CounterPaymentCreate, response: Response, staff: StaffUser,
+                                 session: SessionDep, hooks: HooksDep) -> PaymentPublic:
+    now = utcnow()
+    payment, created = await payments_service.record_counter(
+        session, booking_id=body.booking_id, user_id=body.user_id, amount=body.amount, method=body.method,
+        reference=body.reference, staff_id=staff.user_id, now=now)
+    await session.commit()
+    await hooks.deliver(settled=payments_service.settled_event(payment, now) if created else None, refunds=[])
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return payments_service.to_public(payment, [])
+
+
+@user_routes.get("/history", response_model=Page[PaymentPublic],
+                 summary="Payments, newest first: your own; Staff see everyone's, with filters")
+async def payment_history(query: Annotated[PaymentQuery, Query()], user: CurrentUser,
+                          session: SessionDep) -> Page[PaymentPublic]:
+    return await payments_service.history(session, query=query, viewer_id=user.user_id, viewer_role=user.role)
+
+
+@user_routes.get("/{id}", response_model=PaymentPublic, summary="One payment with its refunds (yours, or any for Staff)")
+async def read_payment(payment_id: PaymentId, user: CurrentUser, session: SessionDep) -> PaymentPublic:
+    payment = await payments_service.get_payment(session, payment_id=payment_id)
+    if payment.user_id != user.user_id and not user.role.at_least(Role.STAFF):
+        raise NotYourPayment("This is not your payment.")
+    return payment
+
+
+@user_routes.post("/{id}/query", response_model=PaymentPublic,
+                  summary="Ask the gateway about a pending payment now, as when its IPN seems lost (Staff)")
+async def query_payment(payment_id: PaymentId, staff: StaffUser, session: SessionDep, gateways: GatewaysDep,
+                        hooks: HooksDep) -> PaymentPublic:
+    settlement = await payments_service.settle(session, gateways, payment_id=payment_id, give_up=False, now=utcnow())
+    await session.commit()
+    await hooks.deliver(settled=settlement.settled, refunds=settlement.refunds)
+    return await payments_service.get_payment(session, payment_id=payment_id)
+
+
+@user_routes.post("/{id}/refund", status_code=status.HTTP_201_CREATED, response_model=RefundPublic,
+                  responses={200: {"description": "The same refund again (same idempotency key)"},
+                             409: {"description": "Not refundable, more than is left, or the key was reused"}},
+                  summary="Refund all or part of a payment (Manager); idempotent on Idempotency-Key or refundId")
+async def refund_payment(payment_id: PaymentId, body: RefundCreate, response: Response, manager: ManagerUser,
+                         session: SessionDep, gateways: GatewaysDep, hooks: HooksDep,
+                         idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
+                         = None) -> RefundPublic:
+    """Counter payments are refunded at once (cash or card handed back); a gateway refund that is still
+    processing answers Approved (or Pending while the gateway is down) and is finished by RefundWorkflow."""
+    key = idempotency_key or (str(body.refund_id) if body.refund_id else None)
+    if not key:
+        raise InvalidInput("Send an Idempotency-Key header or a refundId, so a retry never refunds twice.")
+    refund, created = await payments_service.request_refund(
+        session, payment_id=payment_id, key=key, amount=body.amount, reason=body.reason,
+        requested_by=manager.user_id, now=utcnow())
+    await session.commit()  # the refund exists before the gateway hears of it
+    refund = await payments_service.advance_refund(session, gateways, refund_id=refund.id, now=utcnow())
+    unfinished = await payments_service.unfinished_refund(session, refund=refund)
+    await session.commit()
+    await hooks.deliver(settled=None, refunds=[unfinished] if unfinished else [])
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return RefundPublic.model_validate(refund)
+
+
+async def _verify(method: PaymentMethod, params: dict[str, str], session: SessionDep, gateways: GatewaysDep,
+                  journal: MessageJournal) -> VerifyResult:
+    notice, result = await payments_service.verify_return(session, gateways, method=method, params=params)
+    await journal.record(notice_message(method, notice, payment_id=result.payment_id,
+                                        outcome="shown (display only)"))
+    return result
+
+
+@open_routes.post("/verify", response_model=VerifyResult,
+                  summary="Check the return-URL parameters for the app (display only: the IPN decides)")
+async def verify_return(body: VerifyRequest, session: SessionDep, gateways: GatewaysDep,
+                        journal: JournalDep) -> VerifyResult:
+    params = body.params if body.params is not None else dict(parse_qsl((body.query or "").removeprefix("?"),
+                                                                       keep_blank_values=True))
+    return await _verify(body.method, params, session, gateways, journal)
+
+
+@open_routes.get("/return/{gateway}", response_model=VerifyResult,
+                 summary="Where the gateway sends the browser back by default: the verification, as JSON")
+async def return_url(gateway: Gateway, request: Request, session: SessionDep, gateways: GatewaysDep,
+                     journal: JournalDep) -> VerifyResult:
+    return await _verify(gateway.method, dict(request.query_params), session, gateways, journal)
+
+
+async def _webhook(method: PaymentMethod, request: Request, session: SessionDep, gateways: GatewaysDep,
+                   hooks: PaymentHooks, journal: MessageJournal) -> Response:
+    """Verify, record, answer in the gateway's own format; then tell the saga and start refunds."""
+    gateway = gateways.get(method)
+    if gateway is None:
+        raise NotFound(f"{method.value} is not configured on this server.")
+    notice = gateway.parse_ipn(query=request.url.query, body=await request.body())
+    try:
+        settlement = await payments_service.receive_notice(session, method=method, notice=notice, now=utcnow())
+        await session.commit()
+    except Exception:  # the gateway must get its own "try again" answer, not our error shape
+        log.exception("%s notification for %s failed", method.value, notice.order_ref)
+        await session.rollback()
+        settlement = payments_service.Settlement(NoticeOutcome.ERROR)
+    reply = gateway.reply(settlement.outcome)
+    await journal.record(notice_message(method, notice, payment_id=settlement.payment.id if settlement.payment
+                                        else None, outcome=f"{settlement.outcome}: {reply.body or reply.status_code}"))
+    await hooks.deliver(settled=settlement.settled, refunds=settlement.refunds)
+    if reply.body is None:
+        return Response(status_code=reply.status_code)
+    return JSONResponse(reply.body, status_code=reply.status_code)
+
+
+@open_routes.get("/webhook/vnpay", response_model=None,
+                 summary="VNPay IPN (GET with the signed parameters); answers {RspCode, Message}")
+async def vnpay_webhook(request: Request, session: SessionDep, gateways: GatewaysDep, hooks: HooksDep,
+                        journal: JournalDep) -> Response:
+    return await _webhook(PaymentMethod.VNPAY, request, session, gateways, hooks, journal)
+
+
+@open_routes.post("/webhook/vnpay", response_model=None,
+                  summary="VNPay IPN sent as POST (query string or form body); answers {RspCode, Message}")
+async def vnpay_webhook_post(request: Request, session: SessionDep, gateways: GatewaysDep, hooks: HooksDep,
+                             journal: JournalDep) -> Response:
+    return await _webhook(PaymentMethod.VNPAY, request, session, gateways, hooks, journal)
+
+
+@open_routes.post("/webhook/momo", status_code=status.HTTP_204_NO_CONTENT, response_model=None,
+                  summary="MoMo IPN (signed JSON); answers 204 No Content")
+async def momo_webhook(request: Request, session: SessionDep, gateways: GatewaysDep, hooks: HooksDep,
+                       journal: JournalDep) -> Response:
+    return await _webhook(PaymentMethod.MOMO, request, session, gateways, hooks, journal)
+
+
+@open_routes.post("/webhook/zalopay", response_model=None,
+                  summary="ZaloPay callback ({data, mac} signed with key2); answers {return_code, return_message}")
+async def zalopay_webhook(request: Request, session: SessionDep, gateways: GatewaysDep, hooks: HooksDep,
+                          journal: JournalDep) -> Response:
+    return await _webhook(PaymentMethod.ZALOPAY, request, session, gateways, hooks, journal)
+
+
+router.include_router(open_routes)
+router.include_router(user_routes)

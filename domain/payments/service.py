@@ -1,0 +1,437 @@
+"""Use cases of the payments context. Services flush, never commit; gateways come in as arguments.
+
+Idempotency keys: a payment is keyed by its booking (one live payment per booking; a failed attempt may
+be followed by another), a refund by its idempotency key within its payment, and an IPN by the payment's
+state (a result already recorded is acknowledged and changes nothing).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.auth.roles import Role
+from domain.payments import rules
+from domain.payments.errors import (
+    GatewayUnavailable,
+    IdempotencyKeyReused,
+    InvalidPaymentInput,
+    NotYourPayment,
+    PaymentExists,
+    PaymentNotFound,
+    PaymentNotRefundable,
+    RefundExceedsPaid,
+)
+from domain.payments.gateway import (
+    CheckoutOrder,
+    GatewayResult,
+    Notice,
+    NoticeOutcome,
+    PaymentGateway,
+    PaymentRef,
+    RefundOrder,
+    RefundResult,
+)
+from domain.payments.hooks import PaymentSettled, RefundRequested
+from domain.payments.models import Payment, PaymentFlag, PaymentMethod, PaymentStatus, Refund, RefundStatus
+from domain.payments.money import momo_amount_ok
+from domain.payments.repository import PaymentsRepository
+from domain.payments.schemas import (
+    MethodAvailability,
+    PaymentPublic,
+    PaymentQuery,
+    RefundPublic,
+    VerifyResult,
+)
+from domain.shared.schemas import Page
+
+Gateways = Mapping[PaymentMethod, PaymentGateway]
+
+
+@dataclass
+class Settlement:
+    """What handling a notice (or a query) did; the caller commits, then runs the hooks and refunds."""
+
+    outcome: NoticeOutcome
+    payment: Payment | None = None
+    settled: PaymentSettled | None = None
+    refunds: list[RefundRequested] = field(default_factory=list)
+
+
+def _gateway(gateways: Gateways, method: PaymentMethod) -> PaymentGateway:
+    gateway = gateways.get(method)
+    if gateway is None:
+        raise GatewayUnavailable(f"{method.value} is not configured on this server.")
+    return gateway
+
+
+async def _payment(repo: PaymentsRepository, payment_id: uuid.UUID, *, for_update: bool = False) -> Payment:
+    payment = await repo.payment(payment_id, for_update=for_update)
+    if payment is None:
+        raise PaymentNotFound("There is no such payment.")
+    return payment
+
+
+def _replay(existing: Payment, *, user_id: uuid.UUID, amount: int, method: PaymentMethod) -> Payment:
+    """Return the booking's live payment if this is the same request again, else refuse."""
+    if existing.user_id != user_id:
+        raise PaymentExists("This booking already has a payment.")
+    if existing.method is not method or existing.amount != amount:
+        raise PaymentExists("This booking already has a payment with another method or amount.",
+                            {"paymentId": str(existing.id), "method": existing.method.value,
+                             "amount": existing.amount, "status": existing.status.value})
+    return existing
+
+
+async def _insert_live(session: AsyncSession, payment: Payment) -> Payment | None:
+    """Insert the payment, or return None when a concurrent request for the booking won the race."""
+    try:
+        async with session.begin_nested():
+            session.add(payment)
+    except IntegrityError:
+        return None
+    return payment
+
+
+async def create_online(session: AsyncSession, gateways: Gateways, *, booking_id: uuid.UUID, user_id: uuid.UUID,
+                        amount: int, method: PaymentMethod, client_ip: str, now: datetime, ttl: timedelta,
+                        expires_at: datetime | None = None, description: str | None = None) -> tuple[Payment, bool]:
+    """Open a gateway order for the booking (idempotent on booking id). Second item: created now?"""
+    repo = PaymentsRepository(session)
+    existing = await repo.live_payment_of(booking_id)
+    if existing is not None:
+        return _replay(existing, user_id=user_id, amount=amount, method=method), False
+    gateway = _gateway(gateways, method)
+    availability = await gateway.availability()
+    if not availability.available:
+        raise GatewayUnavailable(f"{method.value} is unavailable right now; try another method.",
+                                 retry_after=availability.retry_after, details={"method": method.value})
+    requested_at = now.replace(microsecond=0)  # the gateways' timestamps have whole seconds
+    payment_id = uuid.uuid4()
+    payment = Payment(id=payment_id, booking_id=booking_id, user_id=user_id, amount=amount, method=method,
+                      order_ref=gateway.order_ref(payment_id, requested_at), client_ip=client_ip,
+                      requested_at=requested_at, expires_at=expires_at or requested_at + ttl)
+    # The row (and the booking's unique live slot) exists before the gateway hears of the order.
+    if await _insert_live(session, payment) is None:
+        winner = await repo.live_payment_of(booking_id)
+        assert winner is not None
+        return _replay(winner, user_id=user_id, amount=amount, method=method), False
+    checkout = await gateway.create(CheckoutOrder(
+        payment_id=payment.id, order_ref=payment.order_ref or "", amount=amount,
+        order_info=rules.order_info(booking_id, description), user_ref=user_id.hex, client_ip=client_ip,
+        created_at=requested_at, expires_at=payment.expires_at))
+    payment.pay_url, payment.gateway_response = checkout.pay_url, checkout.response
+    await repo.add(payment)
+    return payment, True
+
+
+async def record_counter(session: AsyncSession, *, booking_id: uuid.UUID, user_id: uuid.UUID, amount: int,
+                         method: PaymentMethod, reference: str | None, staff_id: uuid.UUID,
+                         now: datetime) -> tuple[Payment, bool]:
+    """Record a cash or card payment taken at the counter: successful at once (idempotent on booking id)."""
+    repo = PaymentsRepository(session)
+    existing = await repo.live_payment_of(booking_id)
+    if existing is not None:
+        return _replay(existing, user_id=user_id, amount=amount, method=method), False
+    payment = Payment(booking_id=booking_id, user_id=user_id, amount=amount, method=method,
+                      status=PaymentStatus.SUCCESS, transaction_id=reference, paid_amount=amount,
+                      recorded_by=staff_id, expires_at=now, paid_at=now)
+    if await _insert_live(session, payment) is None:
+        winner = await repo.live_payment_of(booking_id)
+        assert winner is not None
+        return _replay(winner, user_id=user_id, amount=amount, method=method), False
+    return payment, True
+
+
+def settled_event(payment: Payment, now: datetime) -> PaymentSettled:
+    return PaymentSettled(payment_id=payment.id, booking_id=payment.booking_id, user_id=payment.user_id,
+                          method=payment.method, status=payment.status, amount=payment.amount,
+                          transaction_id=payment.transaction_id, settled_at=now)
+
+
+async def _apply(session: AsyncSession, payment: Payment, result: GatewayResult, now: datetime) -> Settlement:
+    """Apply a gateway result to a locked payment; money we do not keep gets an automatic refund."""
+    decision = rules.decide(status=payment.status, amount=payment.amount, transaction_id=payment.transaction_id,
+                            result=result)
+    settlement = Settlement(decision.outcome, payment)
+    if not decision.changes:
+        return settlement
+    if decision.record_money:
+        payment.transaction_id, payment.paid_amount, payment.paid_at = result.transaction_id, result.amount, now
+    if decision.flag is not None:
+        payment.flag = decision.flag
+    if decision.status is not None:
+        payment.status = decision.status
+        if decision.status is PaymentStatus.FAILED:
+            payment.failure_reason = decision.flag.value if decision.flag else f"GATEWAY_{result.code}"
+        settlement.settled = settled_event(payment, now)
+    payment.gateway_response = result.fields
+    session.add(payment)
+    if decision.refund and decision.flag is not None:
+        refund, _ = await request_refund(
+            session, payment_id=payment.id, key=rules.automatic_refund_key(decision.flag, result.transaction_id),
+            amount=decision.refund, reason=f"Automatic refund: {decision.flag.value}", requested_by=None, now=now,
+            automatic=True)
+        settlement.refunds.append(refund_requested(payment, refund, flag=decision.flag))
+    await session.flush()
+    return settlement
+
+
+async def receive_notice(session: AsyncSession, *, method: PaymentMethod, notice: Notice,
+                         now: datetime) -> Settlement:
+    """Handle an IPN/callback. A bad signature or an unknown order changes nothing and is not remembered."""
+    if not notice.signature_valid or notice.result is None:
+        return Settlement(NoticeOutcome.INVALID_SIGNATURE)
+    repo = PaymentsRepository(session)
+    payment = await repo.payment_by_order_ref(notice.order_ref, for_update=True) if notice.order_ref else None
+    if payment is None or payment.method is not method:
+        return Settlement(NoticeOutcome.UNKNOWN_ORDER)
+    return await _apply(session, payment, notice.result, now)
+
+
+def refund_requested(payment: Payment, refund: Refund, *, flag: PaymentFlag | None = None) -> RefundRequested:
+    return RefundRequested(refund_id=refund.id, payment_id=payment.id, booking_id=payment.booking_id,
+                           amount=refund.amount, reason=refund.reason, flag=flag)
+
+
+def _payment_ref(payment: Payment) -> PaymentRef:
+    assert payment.order_ref is not None and payment.requested_at is not None
+    return PaymentRef(payment_id=payment.id, order_ref=payment.order_ref, amount=payment.amount,
+                      transaction_id=payment.transaction_id, requested_at=payment.requested_at)
+
+
+async def settle(session: AsyncSession, gateways: Gateways, *, payment_id: uuid.UUID, give_up: bool,
+                 now: datetime, reason: str = rules.EXPIRED) -> Settlement:
+    """Ask the gateway about a pending payment (no IPN came) and record what it says. With give_up, a
+    payment still unpaid becomes Failed (`reason`): money arriving later is refunded automatically."""
+    repo = PaymentsRepository(session)
+    payment = await _payment(repo, payment_id, for_update=True)
+    if payment.status is not PaymentStatus.PENDING or not payment.method.online:
+        return Settlement(NoticeOutcome.DUPLICATE, payment)
+    result = await _gateway(gateways, payment.method).query(_payment_ref(payment), now=now)
+    settlement = await _apply(session, payment, result, now)
+    if give_up and payment.status is PaymentStatus.PENDING:
+        payment.status, payment.failure_reason = PaymentStatus.FAILED, reason
+        session.add(payment)
+        await session.flush()
+        settlement.settled = settled_event(payment, now)
+    return settlement
+
+
+async def request_refund(session: AsyncSession, *, payment_id: uuid.UUID, key: str, amount: int | None,
+                         reason: str, requested_by: uuid.UUID | None, now: datetime, automatic: bool = False,
+                         refund_id: uuid.UUID | None = None) -> tuple[Refund, bool]:
+    """Record a refund (idempotent on key within the payment); counter payments complete at once.
+    Second item: created now? Commit it before advance_refund calls the gateway."""
+    repo = PaymentsRepository(session)
+    payment = await _payment(repo, payment_id, for_update=True)
+    existing = await repo.refund_by_key(payment.id, key)
+    if existing is not None:
+        if (amount is not None and existing.amount != amount) or existing.reason != reason:
+            raise IdempotencyKeyReused("This idempotency key was used for a different refund.",
+                                       {"refundId": str(existing.id)})
+        return existing, False
+    if not automatic and payment.status is not PaymentStatus.SUCCESS:
+        raise PaymentNotRefundable(f"Only a successful payment can be refunded; this one is {payment.status}.")
+    left = rules.refundable(payment.paid_amount, [(r.amount, r.status) for r in await repo.refunds_of([payment.id])])
+    amount = amount or left
+    if amount > left or left == 0:
+        raise RefundExceedsPaid(f"At most {left} VND is left to refund.", {"refundable": left})
+    if payment.method is PaymentMethod.MOMO and not momo_amount_ok(amount, refund=True):
+        raise InvalidPaymentInput("MoMo refunds are at least 1,000 VND.")
+    refund = Refund(id=refund_id or uuid.uuid4(), payment_id=payment.id, idempotency_key=key, amount=amount,
+                    reason=reason, automatic=automatic, requested_by=requested_by)
+    await repo.add(refund)
+    if not payment.method.online:  # cash or card handed back at the counter: done when recorded
+        _refund_done(payment, refund, RefundStatus.COMPLETED, now)
+        await session.flush()
+    return refund, True
+
+
+def _refund_done(payment: Payment, refund: Refund, status: RefundStatus, now: datetime) -> None:
+    refund.status, refund.processed_at = status, now
+    if status is RefundStatus.COMPLETED:
+        payment.refunded_amount += refund.amount
+        payment.status = rules.status_after_refund(payment.status, paid_amount=payment.paid_amount,
+                                                   refunded_amount=payment.refunded_amount)
+    else:
+        payment.flag = payment.flag or PaymentFlag.REFUND_REJECTED
+
+
+async def _locked_refund(repo: PaymentsRepository, refund_id: uuid.UUID) -> tuple[Payment, Refund]:
+    """Lock the payment, then the refund (always in this order)."""
+    found = await repo.refund(refund_id)
+    if found is None:
+        raise PaymentNotFound("There is no such refund.")
+    payment = await _payment(repo, found.payment_id, for_update=True)
+    refund = await repo.refund(refund_id, for_update=True)
+    assert refund is not None
+    return payment, refund
+
+
+def _refund_order(gateway: PaymentGateway, payment: Payment, refund: Refund, now: datetime) -> RefundOrder:
+    refund.gateway_ref = refund.gateway_ref or gateway.refund_ref(refund.id, now)
+    return RefundOrder(refund_id=refund.id, payment=_payment_ref(payment), amount=refund.amount,
+                       full=refund.amount == payment.paid_amount, reason=refund.reason,
+                       requested_by=str(refund.requested_by or "system"), gateway_ref=refund.gateway_ref)
+
+
+def _record_refund_result(payment: Payment, refund: Refund, result: RefundResult, now: datetime) -> None:
+    refund.transaction_id = result.transaction_id or refund.transaction_id
+    refund.gateway_response, refund.failure_reason = result.response, None
+    if result.status.final:
+        if result.status is RefundStatus.REJECTED:
+            refund.failure_reason = f"Refused by the gateway (code {result.code})"
+        _refund_done(payment, refund, result.status, now)
+    else:
+        refund.status = result.status
+
+
+async def advance_refund(session: AsyncSession, gateways: Gateways, *, refund_id: uuid.UUID,
+                         now: datetime) -> Refund:
+    """Move a refund on: send a Pending one (again: same ids, so never twice), ask about an Approved one.
+    A refund stays as it was while its gateway is unavailable."""
+    repo = PaymentsRepository(session)
+    payment, refund = await _locked_refund(repo, refund_id)
+    if refund.status.final:
+        return refund
+    gateway = _gateway(gateways, payment.method)
+    order = _refund_order(gateway, payment, refund, now)
+    try:
+        if refund.status is RefundStatus.PENDING:
+            result = await gateway.refund(order, now=now)
+        else:
+            result = await gateway.refund_status(order, now=now)
+    except GatewayUnavailable as e:
+        refund.failure_reason = f"{e.code}: {e.message}"[:200]
+    else:
+        _record_refund_result(payment, refund, result, now)
+    session.add_all([payment, refund])
+    await session.flush()
+    return refund
+
+
+async def unfinished_refund(session: AsyncSession, *, refund: Refund) -> RefundRequested | None:
+    """The event that hands a refund the gateway has not finished to the refund workflow (None if final)."""
+    if refund.status.final:
+        return None
+    payment = await _payment(PaymentsRepository(session), refund.payment_id)
+    return refund_requested(payment, refund)
+
+
+async def settle_booking(session: AsyncSession, gateways: Gateways, *, booking_id: uuid.UUID,
+                         now: datetime) -> Payment | None:
+    """The saga's deadline question: the booking's payment after asking the gateway if it is pending."""
+    payment = await PaymentsRepository(session).live_payment_of(booking_id)
+    if payment is not None and payment.status is PaymentStatus.PENDING:
+        await settle(session, gateways, payment_id=payment.id, give_up=False, now=now)
+    return payment
+
+
+async def cancel_booking_payment(session: AsyncSession, gateways: Gateways, *, booking_id: uuid.UUID,
+                                 now: datetime) -> Settlement:
+    """Compensation: the booking will not take its payment. A pending one is asked about once more and
+    given up (Failed, CANCELLED); money that arrived anyway is refunded automatically (LatePayment)."""
+    repo = PaymentsRepository(session)
+    payment = await repo.live_payment_of(booking_id)
+    if payment is None:
+        return Settlement(NoticeOutcome.DUPLICATE)
+    settlement = Settlement(NoticeOutcome.DUPLICATE, payment)
+    if payment.status is PaymentStatus.PENDING:
+        try:
+            settlement = await settle(session, gateways, payment_id=payment.id, give_up=True, now=now,
+                                      reason=rules.CANCELLED)
+        except GatewayUnavailable:  # give up without asking: a late IPN is refunded when it comes
+            payment.status, payment.failure_reason = PaymentStatus.FAILED, rules.CANCELLED
+            session.add(payment)
+            await session.flush()
+            settlement.settled = settled_event(payment, now)
+    if payment.status is PaymentStatus.SUCCESS:
+        flag = PaymentFlag.LATE_PAYMENT
+        payment.flag = payment.flag or flag
+        refund, _ = await request_refund(
+            session, payment_id=payment.id, key=rules.automatic_refund_key(flag, payment.transaction_id),
+            amount=None, reason=f"Automatic refund: {flag.value}", requested_by=None, now=now, automatic=True)
+        if not refund.status.final:
+            settlement.refunds.append(refund_requested(payment, refund, flag=flag))
+    return settlement
+
+
+async def refund_booking(session: AsyncSession, *, booking_id: uuid.UUID, refund_id: uuid.UUID, amount: int,
+                         reason: str, now: datetime) -> Refund:
+    """The saga's refund: the refund `refund_id` if it is recorded already (automatic refunds start the
+    refund workflow with their own id), else a new one of the booking's payment, keyed by refund_id."""
+    repo = PaymentsRepository(session)
+    existing = await repo.refund(refund_id)
+    if existing is not None:
+        return existing
+    payment = await repo.live_payment_of(booking_id)
+    if payment is None:
+        raise PaymentNotFound("This booking has no payment to refund.")
+    refund, _ = await request_refund(session, payment_id=payment.id, key=str(refund_id), amount=amount,
+                                     reason=reason, requested_by=None, now=now, automatic=True, refund_id=refund_id)
+    return refund
+
+
+async def verify_return(session: AsyncSession, gateways: Gateways, *, method: PaymentMethod,
+                        params: Mapping[str, str]) -> tuple[Notice, VerifyResult]:
+    """Check a return redirect's signature and show it beside our record. Display only: never settles."""
+    notice = _gateway(gateways, method).parse_return(params)
+    payment = None
+    if notice.signature_valid and notice.order_ref:
+        payment = await PaymentsRepository(session).payment_by_order_ref(notice.order_ref)
+    result = notice.result if notice.signature_valid else None
+    message = ("The signature does not match: do not trust these parameters." if not notice.signature_valid
+               else "Display only: the payment's status comes from the gateway's IPN.")
+    return notice, VerifyResult(valid=notice.signature_valid, method=method, order_ref=notice.order_ref,
+                                gateway_result=result.state.value if result else None,
+                                amount=result.amount if result else None,
+                                payment_id=payment.id if payment else None,
+                                status=payment.status if payment else None, message=message)
+
+
+async def get_payment(session: AsyncSession, *, payment_id: uuid.UUID) -> PaymentPublic:
+    repo = PaymentsRepository(session)
+    payment = await _payment(repo, payment_id)
+    return to_public(payment, await repo.refunds_of([payment.id]))
+
+
+async def history(session: AsyncSession, *, query: PaymentQuery, viewer_id: uuid.UUID,
+                  viewer_role: Role) -> Page[PaymentPublic]:
+    """Payments newest first: a customer's own only; staff see all, filtered."""
+    if not viewer_role.at_least(Role.STAFF):
+        if query.user_id not in (None, viewer_id):
+            raise NotYourPayment("Customers see their own payments only.")
+        query = query.model_copy(update={"user_id": viewer_id})
+    repo = PaymentsRepository(session)
+    payments, total = await repo.payments(query)
+    refunds = await repo.refunds_of([p.id for p in payments])
+    return Page[PaymentPublic](items=[to_public(p, [r for r in refunds if r.payment_id == p.id]) for p in payments],
+                               total=total, page=query.page, page_size=query.page_size)
+
+
+async def methods(gateways: Gateways) -> list[MethodAvailability]:
+    """Every method and whether it can be used now (an open circuit breaker makes a gateway unavailable)."""
+    listed = []
+    for method in PaymentMethod:
+        if not method.online:
+            listed.append(MethodAvailability(method=method, online=False, available=True))
+            continue
+        gateway = gateways.get(method)
+        availability = await gateway.availability() if gateway else None
+        listed.append(MethodAvailability(
+            method=method, online=True, available=bool(availability and availability.available),
+            retry_after_seconds=availability.retry_after if availability else None,
+            reason=availability.reason if availability else "Not configured on this server."))
+    return listed
+
+
+def to_public(payment: Payment, refunds: list[Refund]) -> PaymentPublic:
+    data = PaymentPublic.model_validate(payment, from_attributes=True)
+    data.refunds = [RefundPublic.model_validate(r, from_attributes=True) for r in refunds]
+    return data

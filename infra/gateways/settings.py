@@ -1,0 +1,110 @@
+"""Payment-gateway settings: credentials, endpoints, timeouts, retries, the circuit breaker, the sandbox.
+
+Every default is a documented sandbox credential (spec §1.1, §2.1, §3.1) pointing at our own local
+simulators under `{public_base_url}/sandbox/...`. Setting an endpoint switches a gateway to that host with
+no code change, e.g. `CINEMA_PAYMENTS__MOMO__ENDPOINT=https://test-payment.momo.vn`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, SecretStr
+
+DEVELOPMENT_ENVS = ("development", "test")
+
+
+class GatewayCallSettings(BaseModel):
+    """How one gateway is called: per-attempt timeout, retries with exponential backoff."""
+
+    timeout: timedelta = timedelta(seconds=15)
+    retries: int = 2  # extra attempts after the first, only for calls that are safe to repeat
+    backoff: timedelta = timedelta(milliseconds=200)  # doubled after each attempt, with jitter
+
+
+class VnpaySettings(GatewayCallSettings):
+    """VNPay 2.1.0. No public credential pair exists; the defaults are the spec's test-vector values."""
+
+    tmn_code: str = "CINEMA01"
+    hash_secret: SecretStr = SecretStr("CINEMATESTHASHSECRET000000000001")
+    pay_url: str | None = None  # https://sandbox.vnpayment.vn/paymentv2/vpcpay.html
+    api_url: str | None = None  # https://sandbox.vnpayment.vn/merchant_webapi/api/transaction
+    # VNPay calls the IPN URL registered in its merchant portal; our simulator calls this one.
+    ipn_url: str | None = None
+    return_url: str | None = None
+    server_ip: str = "127.0.0.1"  # vnp_IpAddr of our querydr and refund calls
+
+
+class MomoSettings(GatewayCallSettings):
+    """MoMo AIO v2 with the public sandbox keys of MoMo's own samples."""
+
+    timeout: timedelta = timedelta(seconds=30)  # MoMo asks clients to wait at least 30 s
+    partner_code: str = "MOMO"
+    access_key: str = "F8BBA842ECF85"
+    secret_key: SecretStr = SecretStr("K951B6PE1waDMi640xX08PD3vg6EkVlz")
+    endpoint: str | None = None  # https://test-payment.momo.vn (paths /v2/gateway/api/... are appended)
+    ipn_url: str | None = None
+    return_url: str | None = None
+
+
+class ZalopaySettings(GatewayCallSettings):
+    """ZaloPay v2 with the public sandbox app 2553 (its key2 verifies the official callback sample)."""
+
+    app_id: int = 2553
+    key1: SecretStr = SecretStr("PcY4iZIKFCIdgZvA6ueMcMHHUbRLYjPL")
+    key2: SecretStr = SecretStr("kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz")
+    endpoint: str | None = None  # https://sb-openapi.zalopay.vn (paths /v2/... are appended)
+    callback_url: str | None = None
+    return_url: str | None = None
+
+
+class BreakerSettings(BaseModel):
+    """The circuit breaker around each gateway; its state lives in Redis so every process agrees."""
+
+    failures: int = 5  # failed calls within `window` that open the circuit
+    window: timedelta = timedelta(seconds=60)
+    cooldown: timedelta = timedelta(seconds=30)  # open this long, then one trial call decides
+
+
+class SandboxSettings(BaseModel):
+    """The local gateway simulators served by the API under /sandbox."""
+
+    enabled: bool | None = None  # None: on in development and test, off elsewhere
+    ipn_retries: int = 2  # VNPay re-sends an IPN not answered 00/02 (about 10 times in 5-minute steps)
+    ipn_retry_interval: timedelta = timedelta(seconds=2)
+    zalopay_refund_processing: timedelta = timedelta(seconds=1)  # refunds answer 3 (processing) this long
+
+
+class PaymentSettings(BaseModel):
+    vnpay: VnpaySettings = VnpaySettings()
+    momo: MomoSettings = MomoSettings()
+    zalopay: ZalopaySettings = ZalopaySettings()
+    breaker: BreakerSettings = BreakerSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+    pay_ttl: timedelta = timedelta(minutes=15)  # how long a payment stays payable when no expiry is given
+    refund_poll_interval: timedelta = timedelta(seconds=5)  # RefundWorkflow's first poll; doubles each time
+
+    def sandbox_enabled(self, env: str) -> bool:
+        return self.sandbox.enabled if self.sandbox.enabled is not None else env in DEVELOPMENT_ENVS
+
+    def resolved(self, *, public_base_url: str, env: str) -> PaymentSettings:
+        """A copy with every unset URL filled in: our webhooks and return routes, and, while the sandbox
+        is on, the simulators' endpoints. With the sandbox off, a gateway without endpoints is unavailable."""
+        base = public_base_url.rstrip("/")
+        sim = f"{base}/sandbox" if self.sandbox_enabled(env) else None
+        api = f"{base}/api/payments"
+
+        vnpay = self.vnpay.model_copy(update={
+            "pay_url": self.vnpay.pay_url or (sim and f"{sim}/vnpay/paymentv2/vpcpay.html"),
+            "api_url": self.vnpay.api_url or (sim and f"{sim}/vnpay/merchant_webapi/api/transaction"),
+            "ipn_url": self.vnpay.ipn_url or f"{api}/webhook/vnpay",
+            "return_url": self.vnpay.return_url or f"{api}/return/vnpay"})
+        momo = self.momo.model_copy(update={
+            "endpoint": self.momo.endpoint or (sim and f"{sim}/momo"),
+            "ipn_url": self.momo.ipn_url or f"{api}/webhook/momo",
+            "return_url": self.momo.return_url or f"{api}/return/momo"})
+        zalopay = self.zalopay.model_copy(update={
+            "endpoint": self.zalopay.endpoint or (sim and f"{sim}/zalopay"),
+            "callback_url": self.zalopay.callback_url or f"{api}/webhook/zalopay",
+            "return_url": self.zalopay.return_url or f"{api}/return/zalopay"})
+        return self.model_copy(update={"vnpay": vnpay, "momo": momo, "zalopay": zalopay})
