@@ -104,11 +104,11 @@ async def list_methods(gateways: GatewaysDep) -> list[MethodAvailability]:
                   responses={200: {"description": "The booking's payment existed already (same request again)"},
                              409: {"description": "The booking has a payment with another method or amount"},
                              503: {"description": "The gateway is unavailable (circuit open or not answering)"}},
-                  summary="Start an online payment for a booking; answers with the gateway's payUrl")
-async def create_payment(body: PaymentCreate, request: Request, response: Response, user: CurrentUser,
+                  summary="Staff: open a gateway order by hand (apps pay through POST /api/bookings)")
+async def create_payment(body: PaymentCreate, request: Request, response: Response, user: StaffUser,
                          session: SessionDep, gateways: GatewaysDep, settings: SettingsDep) -> PaymentPublic:
-    """Idempotent on the booking id. Until the booking saga takes it from the booking (it does when the app
-    pays through `POST /api/bookings/{id}/checkout`), the amount comes from this body."""
+    """Staff only: apps pay through the booking saga (`POST /api/bookings`), which takes the amount from the
+    booking. This route is for staff opening a gateway order by hand; it is idempotent on the booking id."""
     payment, created = await payments_service.create_online(
         session, gateways, booking_id=body.booking_id, user_id=user.user_id, amount=body.amount,
         method=body.method, client_ip=_client_ip(request), now=utcnow(), ttl=settings.payments.pay_ttl)
@@ -137,7 +137,8 @@ async def payment_history(query: Annotated[PaymentQuery, Query()], user: Current
     return await payments_service.history(session, query=query, viewer_id=user.user_id, viewer_role=user.role)
 
 
-@user_routes.get("/{id}", response_model=PaymentPublic, summary="One payment with its refunds (yours, or any for Staff)")
+@user_routes.get("/{id}", response_model=PaymentPublic,
+                 summary="One payment with its refunds (yours, or any for Staff)")
 async def read_payment(payment_id: PaymentId, user: CurrentUser, session: SessionDep) -> PaymentPublic:
     payment = await payments_service.get_payment(session, payment_id=payment_id)
     if payment.user_id != user.user_id and not user.role.at_least(Role.STAFF):

@@ -63,7 +63,8 @@ async def _open_order(request: Request, settings: Settings, store: SandboxStore,
     return order, None
 
 
-@router.get(PAY, response_class=HTMLResponse, response_model=None, summary="VNPay sandbox: the pay page (checks the signed URL)")
+@router.get(PAY, response_class=HTMLResponse, response_model=None,
+            summary="VNPay sandbox: the pay page (checks the signed URL)")
 async def pay_page(request: Request, settings: SettingsDep, redis: RedisDep) -> HTMLResponse | RedirectResponse:
     store, config = _store(redis), payment_settings(settings)
     order, error = await _open_order(request, settings, store, config)

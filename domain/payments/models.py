@@ -75,6 +75,7 @@ class Payment(SQLModel, table=True):
         Index("uq_payment_live_booking", "booking_id", unique=True, postgresql_where=text("status <> 'Failed'")),
         {"schema": SCHEMA},
     )
+    __mapper_args__ = {"eager_defaults": True}  # read created_at/updated_at back on every flush (RETURNING)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     booking_id: uuid.UUID = Field(index=True)
@@ -106,6 +107,7 @@ class Refund(SQLModel, table=True):
         UniqueConstraint("payment_id", "idempotency_key"),
         {"schema": SCHEMA},
     )
+    __mapper_args__ = {"eager_defaults": True}
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     payment_id: uuid.UUID = Field(sa_column_args=[ForeignKey(f"{SCHEMA}.payment.id")], index=True)

@@ -4,7 +4,7 @@ so messages are kept even when the business transaction that handled them rolls 
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Protocol
 
 from domain.payments.gateway import Notice
 from domain.payments.models import Direction, GatewayMessage, PaymentMethod
