@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
@@ -48,16 +51,34 @@ def booking_search_attributes(*, booking_id: uuid.UUID, user_id: uuid.UUID,
     ])
 
 
-async def update_saga(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> Any:
-    """Send an update to a running saga; its refusal becomes the HTTP error, a finished saga a 404."""
+# A request waits at most this long for a saga's answer: with no worker running it must not hang.
+ANSWER_WITHIN = timedelta(seconds=15)
+
+
+class SagaBusy(DomainError):
+    status_code = 503
+    code = "SERVICE_UNAVAILABLE"
+
+
+@asynccontextmanager
+async def saga_errors() -> AsyncIterator[None]:
+    """A saga's refusal becomes its HTTP error; a finished or unknown saga a 404; no answer in time a 503."""
     try:
-        return await handle.execute_update(update, arg)
+        yield
     except WorkflowUpdateFailedError as e:
         raise refused(e) from e
     except RPCError as e:
         if e.status is RPCStatusCode.NOT_FOUND:
             raise NotFound("No such booking, or its hold has ended.") from e
+        if e.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.CANCELLED):
+            raise SagaBusy("The booking service did not answer in time; try again.") from e
         raise
+
+
+async def update_saga(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> Any:
+    """Send an update to a running saga and return its answer."""
+    async with saga_errors():
+        return await handle.execute_update(update, arg, rpc_timeout=ANSWER_WITHIN)
 
 
 async def cancel_booking(temporal: Client, *, booking_id: uuid.UUID, request: CancelRequest) -> CancellationPlan:
@@ -67,11 +88,9 @@ async def cancel_booking(temporal: Client, *, booking_id: uuid.UUID, request: Ca
         task_queue=TaskQueue.BOOKINGS, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         search_attributes=TypedSearchAttributes([SearchAttributePair(BOOKING_ID, str(booking_id)),
                                                  SearchAttributePair(SAGA_STATE, SagaState.STARTED.value)]))
-    try:
+    async with saga_errors():
         return await temporal.execute_update_with_start_workflow(  # type: ignore[no-any-return]
-            CancellationWorkflow.cancel, request, start_workflow_operation=start)
-    except WorkflowUpdateFailedError as e:
-        raise refused(e) from e
+            CancellationWorkflow.cancel, request, start_workflow_operation=start, rpc_timeout=ANSWER_WITHIN)
 
 
 async def refund_showtime_bookings(temporal: Client, event: ShowtimeCancelled) -> None:

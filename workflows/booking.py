@@ -111,6 +111,12 @@ class BookingWorkflow:
                     return await self._undo(self._aborted or "RELEASED_BY_CUSTOMER",
                                             end=SagaState.FAILED if self._aborted else SagaState.COMPENSATED)
                 settlement = self._settlement or await self._ask_gateway()
+                if settlement is not None and settlement.status is pay.SettlementStatus.SUCCESS \
+                        and self._checkout is not None and settlement.amount != self._checkout.final_amount:
+                    # Money moved, but not this booking's price: give it back rather than sell the seats.
+                    paid = settlement.amount
+                    self._saga.on_failure("refund_payment", lambda: self._start_refund(paid))
+                    return await self._undo("AMOUNT_MISMATCH")
                 if settlement is None or settlement.status is not pay.SettlementStatus.SUCCESS:
                     failed = settlement is not None and settlement.status is pay.SettlementStatus.FAILED
                     return await self._undo("PAYMENT_FAILED" if failed else "HOLD_EXPIRED")
@@ -233,9 +239,16 @@ class BookingWorkflow:
     # Step 4 answer ----------------------------------------------------------------------------------
     @workflow.signal
     def payment_settled(self, settlement: pay.PaymentSettlement) -> None:
-        """From the payment webhook (the IPN is the source of truth). The first final answer wins."""
-        if self._settlement is None and settlement.status is not pay.SettlementStatus.PENDING:
-            self._settlement = settlement
+        """From the payment webhook (the IPN is the source of truth). The first final answer about *this*
+        saga's payment wins; anything else (no checkout yet, another payment, another amount) is ignored."""
+        checkout = self._checkout
+        if (self._settlement is not None or checkout is None or settlement.status is pay.SettlementStatus.PENDING
+                or (settlement.payment_id is not None and settlement.payment_id != checkout.payment_id)
+                or (settlement.status is pay.SettlementStatus.SUCCESS
+                    and settlement.amount != checkout.final_amount)):
+            workflow.logger.warning("ignored payment settlement %s", settlement)
+            return
+        self._settlement = settlement
 
     async def _ask_gateway(self) -> pay.PaymentSettlement | None:
         """No IPN by the deadline: ask the gateway before giving up (a payment may have gone through)."""

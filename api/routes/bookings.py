@@ -6,13 +6,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
-from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
 from api import sagas
 from api.deps import CurrentUser, ManagerUser, SessionDep, SettingsDep, StaffUser, TemporalDep
-from api.sagas import booking_search_attributes, refused, update_saga
+from api.sagas import ANSWER_WITHIN, booking_search_attributes, saga_errors, update_saga
 from domain.auth.roles import Role
 from domain.bookings import service as bookings_service
 from domain.bookings.checkin import EntryWindow
@@ -72,11 +72,10 @@ async def lock_seats(body: LockSeatsRequest, user: CurrentUser, temporal: Tempor
         search_attributes=booking_search_attributes(booking_id=booking_id, user_id=user.user_id,
                                                     showtime_id=body.showtime_id),
     )
-    try:
+    async with saga_errors():
         return await temporal.execute_update_with_start_workflow(
-            BookingWorkflow.lock_seats, SeatSelection(seat_ids=body.seat_ids), start_workflow_operation=start)
-    except WorkflowUpdateFailedError as e:
-        raise refused(e) from e
+            BookingWorkflow.lock_seats, SeatSelection(seat_ids=body.seat_ids), start_workflow_operation=start,
+            rpc_timeout=ANSWER_WITHIN)
 
 
 @router.delete("/{id}/hold", status_code=status.HTTP_204_NO_CONTENT,

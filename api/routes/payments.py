@@ -171,7 +171,7 @@ async def refund_payment(payment_id: PaymentId, body: RefundCreate, response: Re
         raise InvalidInput("Send an Idempotency-Key header or a refundId, so a retry never refunds twice.")
     refund, created = await payments_service.request_refund(
         session, payment_id=payment_id, key=key, amount=body.amount, reason=body.reason,
-        requested_by=manager.user_id, now=utcnow())
+        requested_by=manager.user_id, now=utcnow(), refund_id=None if idempotency_key else body.refund_id)
     await session.commit()  # the refund exists before the gateway hears of it
     refund = await payments_service.advance_refund(session, gateways, refund_id=refund.id, now=utcnow())
     unfinished = await payments_service.unfinished_refund(session, refund=refund)

@@ -26,6 +26,9 @@ METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 NAMES_A_USER = re.compile(r"(?i)(user|account|customer).?id")
 ROLE_NAMES = {r.value for r in Role}
 
+# Booking routes answer from their workflows: a worker must be there for them to answer at all.
+pytestmark = pytest.mark.usefixtures("worker")
+
 
 @dataclass(frozen=True)
 class Operation:

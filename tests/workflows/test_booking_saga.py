@@ -312,3 +312,24 @@ class TestReplay:
         replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter)
         result = await replayer.replay_workflow(await saga.handle.fetch_history(), raise_on_replay_failure=False)
         assert result.replay_failure is None
+
+
+class TestForeignSettlements:
+    async def test_only_this_sagas_payment_at_its_price_confirms(
+            self, temporal: Client, sessionmaker: SessionMaker, gateway: tuple[GatewayDouble, str],
+            make_user: Any) -> None:
+        fake, queue = gateway
+        saga = await start(temporal, sessionmaker, queue, make_user)
+        early = pay.PaymentSettlement(booking_id=saga.booking_id, payment_id=uuid.uuid4(),
+                                      status=pay.SettlementStatus.SUCCESS, amount=1_000)
+        await saga.handle.signal(BookingWorkflow.payment_settled, early)  # before checkout: ignored
+        view = await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
+            requester=saga.owner, voucher_code=None, payment_method="VNPay"))
+        for foreign in (early, pay.PaymentSettlement(booking_id=saga.booking_id, payment_id=view.payment_id,
+                                                     status=pay.SettlementStatus.SUCCESS, amount=1_000)):
+            await saga.handle.signal(BookingWorkflow.payment_settled, foreign)
+        await asyncio.sleep(1)
+        assert (await booking_row(sessionmaker, saga.booking_id)).status is BookingStatus.PENDING
+        await saga.handle.signal(BookingWorkflow.payment_settled, fake.ipn(saga.booking_id))
+        outcome = await asyncio.wait_for(saga.handle.result(), 30)
+        assert outcome.outcome == "CONFIRMED"
