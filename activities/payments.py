@@ -85,7 +85,8 @@ class PaymentActivities:
             async with unit_of_work(self._sessionmaker) as session:
                 settlement = await payments_service.cancel_booking_payment(session, self._gateways,
                                                                            booking_id=booking_id, now=utcnow())
-        await self._hooks().deliver(settled=None, refunds=settlement.refunds)
+        if settlement.refunds:  # money arrived anyway: RefundWorkflow gives it back
+            await self._hooks().deliver(settled=None, refunds=settlement.refunds)
 
     @activity.defn(name=port.SETTLE_PAYMENT)
     async def settle_payment(self, booking_id: uuid.UUID) -> port.PaymentSettlement:

@@ -39,7 +39,7 @@ class Notice:
 
     kind: str  # ipn, callback, return
     signature_valid: bool
-    order_ref: str | None  # None: not one of our orders (another merchant, unreadable)
+    order_ref: str | None  # None: not one of our orders; with a bad signature, only what the message claims
     result: GatewayResult | None  # None when the signature is bad or the message unreadable
     payload: dict[str, Any]
     raw: str

@@ -35,8 +35,10 @@ def gateway_rules() -> Iterator[None]:
         raise InvalidPaymentInput(str(e)) from e
 
 
-def unreadable(kind: str, payload: dict[str, object], raw: str) -> Notice:
-    return Notice(kind=kind, signature_valid=False, order_ref=None, result=None, payload=payload, raw=raw)
+def unreadable(kind: str, payload: dict[str, object], raw: str, *, claimed_order_ref: str | None = None) -> Notice:
+    """A message that does not verify; the order it claims is kept for the journal, never acted on."""
+    return Notice(kind=kind, signature_valid=False, order_ref=claimed_order_ref, result=None, payload=payload,
+                  raw=raw)
 
 
 def safely(read: Callable[[], T], default: T) -> T:

@@ -127,8 +127,9 @@ class ZalopayGateway(BaseGateway):
         if not isinstance(envelope, dict):
             return unreadable("callback", {}, raw)
         data = zalopay.parse_callback(envelope, self._key2)
-        if data is None or not isinstance(data, dict):
-            return unreadable("callback", envelope, raw)
+        if data is None or not isinstance(data, dict):  # kept with the order it claims, for the journal
+            claimed = safely(lambda: str(json.loads(envelope["data"])["app_trans_id"]), None)
+            return unreadable("callback", envelope, raw, claimed_order_ref=claimed)
         ours = data.get("app_id") == self.settings.app_id and envelope.get("type") == 1
         result = GatewayResult(GatewayState.PAID, safely(lambda: int(data["amount"]), None),  # success only
                                str(data["zp_trans_id"]) if data.get("zp_trans_id") else None, "1", data)
