@@ -91,7 +91,7 @@ class PaymentActivities:
     @activity.defn(name=port.SETTLE_PAYMENT)
     async def settle_payment(self, booking_id: uuid.UUID) -> port.PaymentSettlement:
         """No IPN by the deadline: ask the gateway, record its answer, and report the payment's state."""
-        with _retry_while_unavailable(), as_application_error():
+        with as_application_error(), _retry_while_unavailable():  # the inner one sees the gateway first
             async with unit_of_work(self._sessionmaker) as session:
                 payment = await payments_service.settle_booking(session, self._gateways, booking_id=booking_id,
                                                                 now=utcnow())

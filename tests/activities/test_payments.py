@@ -1,0 +1,181 @@
+"""The payments port the booking saga calls (activities/payments.py), run with the production adapters
+against the simulators, the real PostgreSQL and, for the refunds they start, the real Temporal server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.payments import PaymentActivities
+from domain.bookings import payment_port as port
+from domain.shared.time import utcnow
+from infra.db import SessionMaker
+from infra.gateways.breaker import CircuitBreaker
+from infra.gateways.factory import build_gateways, payment_settings
+from infra.gateways.journal import MessageJournal
+from infra.settings import Settings
+from tests.payments_support import AMOUNT, act, eventually, payment_row, refunds_of, set_faults
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+@pytest.fixture(autouse=True)
+async def clean_sandbox(client: httpx.AsyncClient, redis: Redis) -> AsyncIterator[None]:
+    yield
+    await client.delete("/sandbox/faults")
+    keys = [key async for key in redis.scan_iter("payments:breaker:*")]
+    if keys:
+        await redis.delete(*keys)
+
+
+@pytest.fixture
+def payments(settings: Settings, redis: Redis, sessionmaker: SessionMaker) -> PaymentActivities:
+    config = payment_settings(settings)
+    gateways = build_gateways(config, redis=redis, journal=MessageJournal(sessionmaker))
+    return PaymentActivities(sessionmaker, gateways, pay_ttl=config.pay_ttl, refund_poll=timedelta(seconds=1))
+
+
+@pytest.fixture
+def env(temporal: Client) -> ActivityEnvironment:
+    return ActivityEnvironment(client=temporal)
+
+
+def start_input(method: str, booking_id: uuid.UUID | None = None) -> port.StartPaymentInput:
+    booking_id = booking_id or uuid.uuid4()
+    return port.StartPaymentInput(booking_id=booking_id, user_id=uuid.uuid4(), amount=AMOUNT, method=method,
+                                  expires_at=utcnow() + timedelta(minutes=10),
+                                  description=f"Cinema booking {booking_id}")
+
+
+async def started(env: ActivityEnvironment, payments: PaymentActivities, method: str) -> tuple[Any, Any]:
+    request = start_input(method)
+    return request, await env.run(payments.start_payment, request)
+
+
+def page(payment_id: uuid.UUID, url: str | None) -> dict[str, Any]:
+    return {"id": str(payment_id), "payUrl": url}
+
+
+class TestStartPayment:
+    @pytest.mark.parametrize("method", ["VNPay", "MoMo", "ZaloPay"])
+    async def test_opens_the_gateway_order_once_per_booking(self, env: ActivityEnvironment,
+                                                            payments: PaymentActivities, method: str,
+                                                            sessionmaker: SessionMaker) -> None:
+        request, first = await started(env, payments, method)
+        again = await env.run(payments.start_payment, request)
+        assert first.status is port.SettlementStatus.PENDING and first.payment_url
+        assert (again.payment_id, again.payment_url) == (first.payment_id, first.payment_url)
+        row = await payment_row(sessionmaker, first.payment_id)
+        assert row.expires_at == request.expires_at.replace(microsecond=row.expires_at.microsecond)
+
+    async def test_a_counter_payment_is_successful_at_once(self, env: ActivityEnvironment,
+                                                           payments: PaymentActivities) -> None:
+        _, result = await started(env, payments, "Cash")
+        assert (result.status, result.payment_url) == (port.SettlementStatus.SUCCESS, None)
+
+    async def test_an_unknown_method_is_a_refusal_not_a_retry(self, env: ActivityEnvironment,
+                                                              payments: PaymentActivities) -> None:
+        with pytest.raises(ApplicationError) as refused:
+            await env.run(payments.start_payment, start_input("Bitcoin"))
+        assert refused.value.non_retryable and refused.value.type == "VALIDATION_ERROR"
+
+
+class TestSettlePayment:
+    async def test_no_ipn_then_the_query_settles(self, client: httpx.AsyncClient, env: ActivityEnvironment,
+                                                 payments: PaymentActivities, sessionmaker: SessionMaker) -> None:
+        request, result = await started(env, payments, "MoMo")
+        row = await payment_row(sessionmaker, result.payment_id)
+        await set_faults(client, "MoMo", row.order_ref or "", drop_ipn=True)
+        before = await env.run(payments.settle_payment, request.booking_id)
+        assert (before.status, before.payment_id) == (port.SettlementStatus.PENDING, result.payment_id)
+        await act(client, page(result.payment_id, result.payment_url))
+        after = await env.run(payments.settle_payment, request.booking_id)
+        assert (after.status, after.amount) == (port.SettlementStatus.SUCCESS, AMOUNT)
+
+    async def test_a_booking_without_a_payment_is_pending(self, env: ActivityEnvironment,
+                                                          payments: PaymentActivities) -> None:
+        answer = await env.run(payments.settle_payment, uuid.uuid4())
+        assert (answer.status, answer.payment_id) == (port.SettlementStatus.PENDING, None)
+
+    async def test_a_gateway_that_is_down_is_retried_by_temporal(self, env: ActivityEnvironment,
+                                                                 payments: PaymentActivities,
+                                                                 redis: Redis) -> None:
+        request, _ = await started(env, payments, "ZaloPay")
+        await CircuitBreaker(redis, "zalopay", failures=1, window=timedelta(seconds=30),
+                             cooldown=timedelta(seconds=30), trial_timeout=timedelta(seconds=1)).trip()
+        with pytest.raises(ApplicationError) as down:
+            await env.run(payments.settle_payment, request.booking_id)
+        assert down.value.type == "GATEWAY_UNAVAILABLE" and not down.value.non_retryable
+
+
+class TestCancelPayment:
+    async def test_a_pending_payment_is_given_up_and_a_late_payment_refunded(
+            self, client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
+            sessionmaker: SessionMaker) -> None:
+        request, result = await started(env, payments, "VNPay")
+        await env.run(payments.cancel_payment, request.booking_id)
+        given_up = await payment_row(sessionmaker, result.payment_id)
+        assert (given_up.status.value, given_up.failure_reason) == ("Failed", "CANCELLED")
+        await env.run(payments.cancel_payment, request.booking_id)  # a compensation may run twice
+        await act(client, page(result.payment_id, result.payment_url))  # the customer pays anyway: late IPN
+        late = await eventually(lambda: payment_row(sessionmaker, result.payment_id),
+                                lambda p: p.refunded_amount == AMOUNT, timeout=40)
+        assert (late.status.value, late.flag and late.flag.value, late.paid_amount) == ("Failed", "LatePayment", AMOUNT)
+        [refund] = await refunds_of(sessionmaker, result.payment_id)
+        assert (refund.status.value, refund.automatic, refund.amount) == ("Completed", True, AMOUNT)
+
+    async def test_money_that_arrived_before_the_compensation_goes_back(
+            self, client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
+            sessionmaker: SessionMaker) -> None:
+        request, result = await started(env, payments, "ZaloPay")
+        await act(client, page(result.payment_id, result.payment_url))
+        assert (await payment_row(sessionmaker, result.payment_id)).status.value == "Success"
+        await env.run(payments.cancel_payment, request.booking_id)
+        await env.run(payments.cancel_payment, request.booking_id)
+        refunded = await eventually(lambda: payment_row(sessionmaker, result.payment_id),
+                                    lambda p: p.status.value == "Refunded", timeout=40)
+        assert refunded.flag and refunded.flag.value == "LatePayment"
+        assert len(await refunds_of(sessionmaker, result.payment_id)) == 1
+
+
+class TestRefundPayment:
+    async def test_idempotent_on_the_refund_id(self, client: httpx.AsyncClient, env: ActivityEnvironment,
+                                               payments: PaymentActivities, sessionmaker: SessionMaker) -> None:
+        request, result = await started(env, payments, "VNPay")
+        await act(client, page(result.payment_id, result.payment_url))
+        refund = port.RefundPaymentInput(booking_id=request.booking_id, refund_id=uuid.uuid4(), amount=AMOUNT,
+                                         reason="CONFIRMATION_FAILED")
+        first = await env.run(payments.refund_payment, refund)
+        again = await env.run(payments.refund_payment, refund)
+        status = await env.run(payments.refund_status, refund)
+        assert {first.status, again.status, status.status} == {port.SettlementStatus.SUCCESS}
+        assert first.refund_id == refund.refund_id
+        assert [r.id for r in await refunds_of(sessionmaker, result.payment_id)] == [refund.refund_id]
+        assert (await payment_row(sessionmaker, result.payment_id)).status.value == "Refunded"
+
+    async def test_an_asynchronous_refund_is_pending_until_the_gateway_finishes(
+            self, client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities) -> None:
+        request, result = await started(env, payments, "ZaloPay")
+        await act(client, page(result.payment_id, result.payment_url))
+        refund = port.RefundPaymentInput(booking_id=request.booking_id, refund_id=uuid.uuid4(), amount=50_000,
+                                         reason="SEATS_LOST")
+        assert (await env.run(payments.refund_payment, refund)).status is port.SettlementStatus.PENDING
+        done = await eventually(lambda: env.run(payments.refund_status, refund),
+                                lambda r: r.status is not port.SettlementStatus.PENDING, timeout=10)
+        assert done.status is port.SettlementStatus.SUCCESS
+
+    async def test_a_booking_without_a_payment_is_a_refusal(self, env: ActivityEnvironment,
+                                                            payments: PaymentActivities) -> None:
+        with pytest.raises(ApplicationError) as refused:
+            await env.run(payments.refund_payment, port.RefundPaymentInput(
+                booking_id=uuid.uuid4(), refund_id=uuid.uuid4(), amount=1_000, reason="x"))
+        assert refused.value.non_retryable and refused.value.type == "PAYMENT_NOT_FOUND"
