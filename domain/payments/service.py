@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.auth.roles import Role
 from domain.payments import rules
 from domain.payments.errors import (
+    GatewayRefused,
     GatewayUnavailable,
     IdempotencyKeyReused,
     InvalidPaymentInput,
@@ -295,7 +296,7 @@ def _record_refund_result(payment: Payment, refund: Refund, result: RefundResult
 async def advance_refund(session: AsyncSession, gateways: Gateways, *, refund_id: uuid.UUID,
                          now: datetime) -> Refund:
     """Move a refund on: send a Pending one (again: same ids, so never twice), ask about an Approved one.
-    A refund stays as it was while its gateway is unavailable."""
+    A refund stays as it was while its gateway is unavailable; one the gateway refuses is Rejected."""
     repo = PaymentsRepository(session)
     payment, refund = await _locked_refund(repo, refund_id)
     if refund.status.final:
@@ -308,6 +309,9 @@ async def advance_refund(session: AsyncSession, gateways: Gateways, *, refund_id
         else:
             result = await gateway.refund_status(order, now=now)
     except GatewayUnavailable as e:
+        refund.failure_reason = f"{e.code}: {e.message}"[:200]
+    except GatewayRefused as e:  # e.g. credentials the gateway does not accept: a person must look
+        _refund_done(payment, refund, RefundStatus.REJECTED, now)
         refund.failure_reason = f"{e.code}: {e.message}"[:200]
     else:
         _record_refund_result(payment, refund, result, now)

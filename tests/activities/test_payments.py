@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from redis.asyncio import Redis
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
@@ -179,3 +180,22 @@ class TestRefundPayment:
             await env.run(payments.refund_payment, port.RefundPaymentInput(
                 booking_id=uuid.uuid4(), refund_id=uuid.uuid4(), amount=1_000, reason="x"))
         assert refused.value.non_retryable and refused.value.type == "PAYMENT_NOT_FOUND"
+
+
+async def test_a_refund_the_gateway_refuses_is_rejected_and_flagged(
+        client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities, settings: Settings,
+        redis: Redis, sessionmaker: SessionMaker) -> None:
+    """Keys MoMo does not accept (resultCode 13) are not a passing outage: the refund is Rejected, the
+    payment flagged, and the saga's RefundWorkflow escalates it to a Manager."""
+    request, result = await started(env, payments, "MoMo")
+    await act(client, page(result.payment_id, result.payment_url))
+    config = payment_settings(settings)
+    wrong = config.model_copy(update={"momo": config.momo.model_copy(update={"secret_key": SecretStr("wrong")})})
+    misconfigured = PaymentActivities(sessionmaker, build_gateways(wrong, redis=redis,
+                                                                   journal=MessageJournal(sessionmaker)),
+                                      pay_ttl=config.pay_ttl, refund_poll=timedelta(seconds=1))
+    refused = await env.run(misconfigured.refund_payment, port.RefundPaymentInput(
+        booking_id=request.booking_id, refund_id=uuid.uuid4(), amount=AMOUNT, reason="SEATS_LOST"))
+    assert refused.status is port.SettlementStatus.FAILED and "GATEWAY_REFUSED" in (refused.detail or "")
+    row = await payment_row(sessionmaker, result.payment_id)
+    assert (row.status.value, row.flag and row.flag.value, row.refunded_amount) == ("Success", "RefundRejected", 0)
