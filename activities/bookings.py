@@ -11,6 +11,7 @@ from domain.bookings import cancellations
 from domain.bookings import mails as bookings_mails
 from domain.bookings import service as bookings_service
 from domain.bookings.models import BookingStatus
+from domain.bookings.refunds import RefundNotice
 from domain.bookings.schemas import (
     CancelBookingInput,
     CancellationPlan,
@@ -104,3 +105,9 @@ class BookingActivities:
         """The mail telling the customer their booking is cancelled and what is refunded."""
         async with unit_of_work(self._sessionmaker) as session:
             return await bookings_mails.cancellation(session, plan=input.plan)
+
+    @activity.defn
+    async def compose_refund_notice(self, input: RefundNotice) -> OutgoingMail | None:
+        """The mail telling a customer money came back to them (None when the booking is unknown)."""
+        async with unit_of_work(self._sessionmaker) as session:
+            return await bookings_mails.refund_notice(session, notice=input)

@@ -64,7 +64,7 @@ class PaymentHooks:
             await self._temporal.start_workflow(
                 "RefundWorkflow", RefundInput(refund_id=event.refund_id, booking_id=event.booking_id,
                                               amount=event.amount, reason=event.reason,
-                                              payment_queue=TaskQueue.PAYMENTS,
+                                              payment_queue=TaskQueue.PAYMENTS, notify=event.flag is not None,
                                               poll_seconds=max(int(self._refund_poll.total_seconds()), 1)),
                 id=f"refund-{event.refund_id}", task_queue=TaskQueue.BOOKINGS,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

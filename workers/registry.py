@@ -95,7 +95,8 @@ def _catalog_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
 def _booking_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     bookings = BookingActivities(deps.sessionmaker, deps.redis, deps.ticket_secret)
     return [bookings.create_booking, bookings.close_booking, bookings.confirm_booking, bookings.compose_confirmation,
-            bookings.plan_cancellation, bookings.cancel_booking, bookings.compose_cancellation]
+            bookings.plan_cancellation, bookings.cancel_booking, bookings.compose_cancellation,
+            bookings.compose_refund_notice]
 
 
 def _promotion_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:

@@ -11,10 +11,14 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.bookings import BookingActivities
+    from activities.notifications import NotificationActivities
     from domain.bookings import payment_port as pay
-    from domain.bookings.refunds import RefundInput, RefundOutcome
+    from domain.bookings.refunds import RefundInput, RefundNotice, RefundOutcome
+    from workflows.queues import TaskQueue
 
 SAGA_STATE = SearchAttributeKey.for_keyword("SagaState")
 BOOKING_ID = SearchAttributeKey.for_keyword("BookingId")
@@ -36,6 +40,8 @@ class RefundWorkflow:
             result = await self._refund_once(input)
             if result.status is pay.SettlementStatus.SUCCESS:
                 self._set("REFUNDED")
+                if input.notify:
+                    await self._tell_customer(input)
                 return RefundOutcome(refund_id=input.refund_id, status="Refunded", attempts=attempt)
             self._set("REFUND_ESCALATED")
             # A Manager looks at it (GET /api/bookings/refunds/stuck) and asks for another try.
@@ -61,6 +67,19 @@ class RefundWorkflow:
                                                      task_queue=input.payment_queue, **CALL)
         return result if result.status is not pay.SettlementStatus.PENDING else pay.RefundResult(
             refund_id=input.refund_id, status=pay.SettlementStatus.FAILED, detail="still pending")
+
+    async def _tell_customer(self, input: RefundInput) -> None:
+        """An automatic refund (e.g. a payment that came after the hold ended): say so, best effort."""
+        try:
+            mail = await workflow.execute_activity_method(
+                BookingActivities.compose_refund_notice,
+                RefundNotice(booking_id=input.booking_id, amount=input.amount, reason=input.reason),
+                task_queue=TaskQueue.BOOKINGS, **CALL)
+            if mail is not None:
+                await workflow.execute_activity_method(NotificationActivities.send_email, mail,
+                                                       task_queue=TaskQueue.NOTIFICATIONS, **CALL)
+        except ActivityError:
+            workflow.logger.warning("could not mail the refund notice of booking %s", input.booking_id)
 
     @workflow.signal
     def retry(self) -> None:

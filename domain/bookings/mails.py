@@ -8,6 +8,7 @@ import uuid
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.bookings import service as bookings_service
+from domain.bookings.refunds import RefundNotice
 from domain.bookings.schemas import CancellationPlan
 from domain.cinemas import service as cinemas_service
 from domain.movies import service as movies_service
@@ -51,4 +52,21 @@ async def cancellation(session: AsyncSession, *, plan: CancellationPlan) -> Outg
         "Tiền hoàn về phương thức thanh toán ban đầu / The refund goes back to your original payment method.",
     ]
     return OutgoingMail(to=profile.email, subject=f"Huỷ đặt vé / Booking cancelled — {movie.title}",
+                        text="\n".join(lines) + "\n", html="".join(f"<p>{html.escape(line)}</p>" for line in lines))
+
+
+async def refund_notice(session: AsyncSession, *, notice: RefundNotice) -> OutgoingMail | None:
+    """Tell the customer an automatic refund went through (e.g. their payment came after the hold ended)."""
+    try:
+        booking, _ = await bookings_service.get(session, booking_id=notice.booking_id)
+    except bookings_service.BookingNotFound:
+        return None
+    profile = await users_service.get_profile(session, user_id=booking.user_id)
+    lines = [
+        f"Chúng tôi đã hoàn {notice.amount:,} VND cho bạn / We refunded {notice.amount:,} VND to you.",
+        "Khoản thanh toán không thể đổi thành vé (ví dụ: đến sau khi hết thời gian giữ ghế). / The payment "
+        "could not become a ticket (for example, it arrived after your seat hold ended).",
+        f"Mã đặt vé / Booking: {notice.booking_id}",
+    ]
+    return OutgoingMail(to=profile.email, subject="Hoàn tiền / Refund — Cinema",
                         text="\n".join(lines) + "\n", html="".join(f"<p>{html.escape(line)}</p>" for line in lines))

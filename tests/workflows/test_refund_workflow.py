@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 from temporalio.client import Client, WorkflowHandle
 
 from domain.bookings import payment_port as pay
 from domain.bookings.refunds import RefundInput, RefundOutcome
+from infra.db import SessionMaker
+from infra.settings import Settings
+from tests.bookings_support import confirmed_booking, make_showtime
+from tests.conftest import Mailbox
 from tests.workflows.test_booking_saga import GatewayDouble, gateway  # noqa: F401 - the fixture
 from workflows.queues import TaskQueue
 from workflows.refund import SAGA_STATE, RefundWorkflow
@@ -51,3 +57,20 @@ async def test_a_refused_refund_escalates_and_a_retry_finishes_it(temporal: Clie
     await handle.signal(RefundWorkflow.retry)
     outcome = await asyncio.wait_for(handle.result(), 30)
     assert outcome.status == "Refunded" and outcome.attempts == 2 and fake.refunded[booking_id] == 150_000
+
+
+async def test_an_automatic_refund_tells_the_customer(temporal: Client, gateway: tuple[GatewayDouble, str],  # noqa: F811
+                                                     sessionmaker: SessionMaker, redis: Redis, settings: Settings,
+                                                     make_user: Any, mailbox: Mailbox) -> None:
+    _, queue = gateway
+    customer = await make_user()
+    booking_id = await confirmed_booking(sessionmaker, redis, user_id=customer.id,
+                                         showtime=await make_showtime(sessionmaker), labels=["A1", "A2"],
+                                         secret=settings.ticket_secret.get_secret_value())
+    handle = await temporal.start_workflow(
+        RefundWorkflow.run, RefundInput(refund_id=uuid.uuid4(), booking_id=booking_id, amount=90_000,
+                                        reason="late payment", payment_queue=queue, notify=True),
+        id=f"refund-{uuid.uuid4()}", task_queue=TaskQueue.BOOKINGS)
+    assert (await asyncio.wait_for(handle.result(), 30)).status == "Refunded"
+    mails = await mailbox.wait_for(customer.email)
+    assert any("Refund" in m["subject"] and "90,000 VND" in m["text"] for m in mails)
