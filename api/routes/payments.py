@@ -28,6 +28,7 @@ from api.deps import (
     TemporalDep,
 )
 from domain.auth.roles import Role
+from domain.payments import queries as payments_queries
 from domain.payments import service as payments_service
 from domain.payments.errors import NotYourPayment
 from domain.payments.gateway import NoticeOutcome
@@ -97,7 +98,7 @@ user_routes = APIRouter()
 @open_routes.get("/methods", response_model=list[MethodAvailability],
                  summary="Payment methods and whether each can be used now (an open circuit makes one unavailable)")
 async def list_methods(gateways: GatewaysDep) -> list[MethodAvailability]:
-    return await payments_service.methods(gateways)
+    return await payments_queries.methods(gateways)
 
 
 @user_routes.post("/create", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,
@@ -113,7 +114,7 @@ async def create_payment(body: PaymentCreate, request: Request, response: Respon
         session, gateways, booking_id=body.booking_id, user_id=user.user_id, amount=body.amount,
         method=body.method, client_ip=_client_ip(request), now=utcnow(), ttl=settings.payments.pay_ttl)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return payments_service.to_public(payment, [])
+    return payments_queries.to_public(payment, [])
 
 
 @user_routes.post("/counter", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,
@@ -127,20 +128,20 @@ async def record_counter_payment(body: CounterPaymentCreate, response: Response,
     await session.commit()
     await hooks.deliver(settled=payments_service.settled_event(payment, now) if created else None, refunds=[])
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return payments_service.to_public(payment, [])
+    return payments_queries.to_public(payment, [])
 
 
 @user_routes.get("/history", response_model=Page[PaymentPublic],
                  summary="Payments, newest first: your own; Staff see everyone's, with filters")
 async def payment_history(query: Annotated[PaymentQuery, Query()], user: CurrentUser,
                           session: SessionDep) -> Page[PaymentPublic]:
-    return await payments_service.history(session, query=query, viewer_id=user.user_id, viewer_role=user.role)
+    return await payments_queries.history(session, query=query, viewer_id=user.user_id, viewer_role=user.role)
 
 
 @user_routes.get("/{id}", response_model=PaymentPublic,
                  summary="One payment with its refunds (yours, or any for Staff)")
 async def read_payment(payment_id: PaymentId, user: CurrentUser, session: SessionDep) -> PaymentPublic:
-    payment = await payments_service.get_payment(session, payment_id=payment_id)
+    payment = await payments_queries.get_payment(session, payment_id=payment_id)
     if payment.user_id != user.user_id and not user.role.at_least(Role.STAFF):
         raise NotYourPayment("This is not your payment.")
     return payment
@@ -153,7 +154,7 @@ async def query_payment(payment_id: PaymentId, staff: StaffUser, session: Sessio
     settlement = await payments_service.settle(session, gateways, payment_id=payment_id, give_up=False, now=utcnow())
     await session.commit()
     await hooks.deliver(settled=settlement.settled, refunds=settlement.refunds)
-    return await payments_service.get_payment(session, payment_id=payment_id)
+    return await payments_queries.get_payment(session, payment_id=payment_id)
 
 
 @user_routes.post("/{id}/refund", status_code=status.HTTP_201_CREATED, response_model=RefundPublic,
@@ -183,7 +184,7 @@ async def refund_payment(payment_id: PaymentId, body: RefundCreate, response: Re
 
 async def _verify(method: PaymentMethod, params: dict[str, str], session: SessionDep, gateways: GatewaysDep,
                   journal: MessageJournal) -> VerifyResult:
-    notice, result = await payments_service.verify_return(session, gateways, method=method, params=params)
+    notice, result = await payments_queries.verify_return(session, gateways, method=method, params=params)
     await journal.record(notice_message(method, notice, payment_id=result.payment_id,
                                         outcome="shown (display only)"))
     return result

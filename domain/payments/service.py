@@ -15,14 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.auth.roles import Role
 from domain.payments import rules
 from domain.payments.errors import (
     GatewayRefused,
     GatewayUnavailable,
     IdempotencyKeyReused,
     InvalidPaymentInput,
-    NotYourPayment,
     PaymentExists,
     PaymentNotFound,
     PaymentNotRefundable,
@@ -42,14 +40,6 @@ from domain.payments.hooks import PaymentSettled, RefundRequested
 from domain.payments.models import Payment, PaymentFlag, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from domain.payments.money import momo_amount_ok
 from domain.payments.repository import PaymentsRepository
-from domain.payments.schemas import (
-    MethodAvailability,
-    PaymentPublic,
-    PaymentQuery,
-    RefundPublic,
-    VerifyResult,
-)
-from domain.shared.schemas import Page
 
 Gateways = Mapping[PaymentMethod, PaymentGateway]
 
@@ -64,14 +54,14 @@ class Settlement:
     refunds: list[RefundRequested] = field(default_factory=list)
 
 
-def _gateway(gateways: Gateways, method: PaymentMethod) -> PaymentGateway:
+def gateway_for(gateways: Gateways, method: PaymentMethod) -> PaymentGateway:
     gateway = gateways.get(method)
     if gateway is None:
         raise GatewayUnavailable(f"{method.value} is not configured on this server.")
     return gateway
 
 
-async def _payment(repo: PaymentsRepository, payment_id: uuid.UUID, *, for_update: bool = False) -> Payment:
+async def payment_or_404(repo: PaymentsRepository, payment_id: uuid.UUID, *, for_update: bool = False) -> Payment:
     payment = await repo.payment(payment_id, for_update=for_update)
     if payment is None:
         raise PaymentNotFound("There is no such payment.")
@@ -107,7 +97,7 @@ async def create_online(session: AsyncSession, gateways: Gateways, *, booking_id
     existing = await repo.live_payment_of(booking_id)
     if existing is not None:
         return _replay(existing, user_id=user_id, amount=amount, method=method), False
-    gateway = _gateway(gateways, method)
+    gateway = gateway_for(gateways, method)
     availability = await gateway.availability()
     if not availability.available:
         raise GatewayUnavailable(f"{method.value} is unavailable right now; try another method.",
@@ -211,10 +201,10 @@ async def settle(session: AsyncSession, gateways: Gateways, *, payment_id: uuid.
     """Ask the gateway about a pending payment (no IPN came) and record what it says. With give_up, a
     payment still unpaid becomes Failed (`reason`): money arriving later is refunded automatically."""
     repo = PaymentsRepository(session)
-    payment = await _payment(repo, payment_id, for_update=True)
+    payment = await payment_or_404(repo, payment_id, for_update=True)
     if payment.status is not PaymentStatus.PENDING or not payment.method.online:
         return Settlement(NoticeOutcome.DUPLICATE, payment)
-    result = await _gateway(gateways, payment.method).query(_payment_ref(payment), now=now)
+    result = await gateway_for(gateways, payment.method).query(_payment_ref(payment), now=now)
     settlement = await _apply(session, payment, result, now)
     if give_up and payment.status is PaymentStatus.PENDING:
         payment.status, payment.failure_reason = PaymentStatus.FAILED, reason
@@ -230,7 +220,7 @@ async def request_refund(session: AsyncSession, *, payment_id: uuid.UUID, key: s
     """Record a refund (idempotent on key within the payment); counter payments complete at once.
     Second item: created now? Commit it before advance_refund calls the gateway."""
     repo = PaymentsRepository(session)
-    payment = await _payment(repo, payment_id, for_update=True)
+    payment = await payment_or_404(repo, payment_id, for_update=True)
     existing = await repo.refund_by_key(payment.id, key)
     if existing is not None:
         if (amount is not None and existing.amount != amount) or existing.reason != reason:
@@ -269,7 +259,7 @@ async def _locked_refund(repo: PaymentsRepository, refund_id: uuid.UUID) -> tupl
     found = await repo.refund(refund_id)
     if found is None:
         raise PaymentNotFound("There is no such refund.")
-    payment = await _payment(repo, found.payment_id, for_update=True)
+    payment = await payment_or_404(repo, found.payment_id, for_update=True)
     refund = await repo.refund(refund_id, for_update=True)
     assert refund is not None
     return payment, refund
@@ -301,7 +291,7 @@ async def advance_refund(session: AsyncSession, gateways: Gateways, *, refund_id
     payment, refund = await _locked_refund(repo, refund_id)
     if refund.status.final:
         return refund
-    gateway = _gateway(gateways, payment.method)
+    gateway = gateway_for(gateways, payment.method)
     order = _refund_order(gateway, payment, refund, now)
     try:
         if refund.status is RefundStatus.PENDING:
@@ -324,7 +314,7 @@ async def unfinished_refund(session: AsyncSession, *, refund: Refund) -> RefundR
     """The event that hands a refund the gateway has not finished to the refund workflow (None if final)."""
     if refund.status.final:
         return None
-    payment = await _payment(PaymentsRepository(session), refund.payment_id)
+    payment = await payment_or_404(PaymentsRepository(session), refund.payment_id)
     return refund_requested(payment, refund)
 
 
@@ -380,62 +370,3 @@ async def refund_booking(session: AsyncSession, *, booking_id: uuid.UUID, refund
     refund, _ = await request_refund(session, payment_id=payment.id, key=str(refund_id), amount=amount,
                                      reason=reason, requested_by=None, now=now, automatic=True, refund_id=refund_id)
     return refund
-
-
-async def verify_return(session: AsyncSession, gateways: Gateways, *, method: PaymentMethod,
-                        params: Mapping[str, str]) -> tuple[Notice, VerifyResult]:
-    """Check a return redirect's signature and show it beside our record. Display only: never settles."""
-    notice = _gateway(gateways, method).parse_return(params)
-    payment = None
-    if notice.signature_valid and notice.order_ref:
-        payment = await PaymentsRepository(session).payment_by_order_ref(notice.order_ref)
-    result = notice.result if notice.signature_valid else None
-    message = ("The signature does not match: do not trust these parameters." if not notice.signature_valid
-               else "Display only: the payment's status comes from the gateway's IPN.")
-    return notice, VerifyResult(valid=notice.signature_valid, method=method, order_ref=notice.order_ref,
-                                gateway_result=result.state.value if result else None,
-                                amount=result.amount if result else None,
-                                payment_id=payment.id if payment else None,
-                                status=payment.status if payment else None, message=message)
-
-
-async def get_payment(session: AsyncSession, *, payment_id: uuid.UUID) -> PaymentPublic:
-    repo = PaymentsRepository(session)
-    payment = await _payment(repo, payment_id)
-    return to_public(payment, await repo.refunds_of([payment.id]))
-
-
-async def history(session: AsyncSession, *, query: PaymentQuery, viewer_id: uuid.UUID,
-                  viewer_role: Role) -> Page[PaymentPublic]:
-    """Payments newest first: a customer's own only; staff see all, filtered."""
-    if not viewer_role.at_least(Role.STAFF):
-        if query.user_id not in (None, viewer_id):
-            raise NotYourPayment("Customers see their own payments only.")
-        query = query.model_copy(update={"user_id": viewer_id})
-    repo = PaymentsRepository(session)
-    payments, total = await repo.payments(query)
-    refunds = await repo.refunds_of([p.id for p in payments])
-    return Page[PaymentPublic](items=[to_public(p, [r for r in refunds if r.payment_id == p.id]) for p in payments],
-                               total=total, page=query.page, page_size=query.page_size)
-
-
-async def methods(gateways: Gateways) -> list[MethodAvailability]:
-    """Every method and whether it can be used now (an open circuit breaker makes a gateway unavailable)."""
-    listed = []
-    for method in PaymentMethod:
-        if not method.online:
-            listed.append(MethodAvailability(method=method, online=False, available=True))
-            continue
-        gateway = gateways.get(method)
-        availability = await gateway.availability() if gateway else None
-        listed.append(MethodAvailability(
-            method=method, online=True, available=bool(availability and availability.available),
-            retry_after_seconds=availability.retry_after if availability else None,
-            reason=availability.reason if availability else "Not configured on this server."))
-    return listed
-
-
-def to_public(payment: Payment, refunds: list[Refund]) -> PaymentPublic:
-    data = PaymentPublic.model_validate(payment, from_attributes=True)
-    data.refunds = [RefundPublic.model_validate(r, from_attributes=True) for r in refunds]
-    return data
