@@ -41,7 +41,8 @@ async def clean_sandbox(client: httpx.AsyncClient, redis: Redis) -> AsyncIterato
 
 
 def gateways(settings: Settings, redis: Redis, sessionmaker: SessionMaker, *, retries: int = 0,
-             timeout: float = 2.0, failures: int = 2, vnpay_secret: str | None = None) -> dict[PaymentMethod, PaymentGateway]:
+             timeout: float = 2.0, failures: int = 2,
+             vnpay_secret: str | None = None) -> dict[PaymentMethod, PaymentGateway]:
     """The production adapters with test-sized timeouts, retries and breaker (the same Redis keys)."""
     config = payment_settings(settings)
     call = {"timeout": timedelta(seconds=timeout), "retries": retries, "backoff": timedelta(milliseconds=50)}
