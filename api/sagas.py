@@ -17,9 +17,9 @@ from domain.bookings.saga import SagaState
 from domain.bookings.schemas import CancellationInput, CancellationPlan, CancelRequest, ShowtimeRefundsInput
 from domain.shared.errors import DomainError, NotFound
 from domain.showtimes.hooks import ShowtimeCancelled
-from workflows.booking import BOOKING_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
 from workflows.cancellation import CancellationWorkflow, ShowtimeRefundsWorkflow
 from workflows.queues import TaskQueue
+from workflows.search_attributes import BOOKING_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
 
 
 class SagaRefused(DomainError):

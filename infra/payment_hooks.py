@@ -9,9 +9,6 @@ from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.common import (
-    SearchAttributeKey,
-    SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
@@ -23,11 +20,10 @@ from domain.bookings.refunds import RefundInput
 from domain.payments.hooks import PaymentSettled, RefundRequested
 from domain.payments.models import PaymentStatus
 from workflows.queues import TaskQueue
+from workflows.search_attributes import refund_attributes
 
 log = logging.getLogger("cinema.payments")
 
-BOOKING_ID = SearchAttributeKey.for_keyword("BookingId")
-SAGA_STATE = SearchAttributeKey.for_keyword("SagaState")
 _SETTLEMENT = {PaymentStatus.SUCCESS: SettlementStatus.SUCCESS, PaymentStatus.PENDING: SettlementStatus.PENDING}
 
 
@@ -69,8 +65,7 @@ class PaymentHooks:
                 id=f"refund-{event.refund_id}", task_queue=TaskQueue.BOOKINGS,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=TypedSearchAttributes([SearchAttributePair(BOOKING_ID, str(event.booking_id)),
-                                                         SearchAttributePair(SAGA_STATE, "REFUNDING")]))
+                search_attributes=refund_attributes(event.booking_id))
         except WorkflowAlreadyStartedError:
             pass
         except RPCError:

@@ -17,9 +17,10 @@ from datetime import timedelta
 from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
+
+from workflows.search_attributes import SAGA_STATE, refund_attributes
 
 with workflow.unsafe.imports_passed_through():
     from activities.bookings import BookingActivities
@@ -46,30 +47,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.promotions.schemas import LoyaltyInput, ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
     from workflows.queues import TaskQueue
     from workflows.refund import RefundWorkflow
-    from workflows.saga import Saga
+    from workflows.saga import DURABLE, INTERACTIVE, Saga, refusal
 
 T = TypeVar("T")
-
-SAGA_STATE = SearchAttributeKey.for_keyword("SagaState")
-BOOKING_ID = SearchAttributeKey.for_keyword("BookingId")
-USER_ID = SearchAttributeKey.for_keyword("UserId")
-SHOWTIME_ID = SearchAttributeKey.for_keyword("ShowtimeId")
-
-# A customer waits on these: a few quick tries, then an answer.
-INTERACTIVE = dict(start_to_close_timeout=timedelta(seconds=10), schedule_to_close_timeout=timedelta(seconds=30),
-                   retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=4))
-# Steps after the money moved, and compensations: retried without limit until they succeed.
-DURABLE = dict(start_to_close_timeout=timedelta(seconds=30),
-               retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
-
-
-def refusal(error: ActivityError, fallback: str) -> ApplicationError:
-    """Pass a step's business refusal (type, message, details) on to the caller of the update."""
-    cause = error.cause
-    if isinstance(cause, ApplicationError) and cause.type:
-        return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
-    return ApplicationError("The request could not be completed right now; try again.",
-                            {"status": 503, "details": None}, type=fallback, non_retryable=True)
 
 
 def _refuse(code: str, message: str, status: int = 409) -> ApplicationError:
@@ -301,8 +281,7 @@ class BookingWorkflow:
                                             payment_queue=booking.payment_queue),
             id=f"refund-{booking.booking_id}", task_queue=TaskQueue.BOOKINGS,
             parent_close_policy=ParentClosePolicy.ABANDON,
-            search_attributes=TypedSearchAttributes([SearchAttributePair(BOOKING_ID, str(booking.booking_id)),
-                                                     SearchAttributePair(SAGA_STATE, "REFUNDING")]))
+            search_attributes=refund_attributes(booking.booking_id))
 
     async def _mail_confirmation(self) -> None:
         mail = await workflow.execute_activity_method(

@@ -9,12 +9,12 @@ and retried until done: once a booking is cancelled there is nothing to compensa
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
+
+from workflows.search_attributes import SAGA_STATE, refund_attributes
 
 with workflow.unsafe.imports_passed_through():
     from activities.bookings import BookingActivities
@@ -33,13 +33,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.promotions.schemas import LoyaltyInput
     from workflows.queues import TaskQueue
     from workflows.refund import RefundWorkflow
+    from workflows.saga import DURABLE, INTERACTIVE, refusal
 
-SAGA_STATE = SearchAttributeKey.for_keyword("SagaState")
-BOOKING_ID = SearchAttributeKey.for_keyword("BookingId")
-INTERACTIVE = dict(start_to_close_timeout=timedelta(seconds=10), schedule_to_close_timeout=timedelta(seconds=30),
-                   retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=4))
-DURABLE = dict(start_to_close_timeout=timedelta(seconds=30),
-               retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
 
 
 @workflow.defn
@@ -71,8 +66,7 @@ class CancellationWorkflow:
                                                 payment_queue=input.payment_queue),
                 id=f"refund-{plan.booking_id}", task_queue=TaskQueue.BOOKINGS,
                 parent_close_policy=ParentClosePolicy.ABANDON,
-                search_attributes=TypedSearchAttributes([SearchAttributePair(BOOKING_ID, str(plan.booking_id)),
-                                                         SearchAttributePair(SAGA_STATE, "REFUNDING")]))
+                search_attributes=refund_attributes(plan.booking_id))
         await workflow.execute_activity_method(
             PromotionActivities.revoke_points, LoyaltyInput(user_id=plan.user_id, booking_id=plan.booking_id),
             task_queue=TaskQueue.PROMOTIONS, **DURABLE)
@@ -97,12 +91,7 @@ class CancellationWorkflow:
                     task_queue=TaskQueue.BOOKINGS, **INTERACTIVE)
             except ActivityError as e:
                 self._refused = True
-                cause = e.cause
-                if isinstance(cause, ApplicationError) and cause.type:
-                    raise ApplicationError(cause.message, *cause.details, type=cause.type,
-                                           non_retryable=True) from e
-                raise ApplicationError("The booking could not be cancelled right now; try again.",
-                                       {"status": 503, "details": None}, type="CANCEL_FAILED") from e
+                raise refusal(e, "CANCEL_FAILED") from e
             self._reason = request.reason or ("by the customer" if not request.requester.is_staff else "by staff")
             await workflow.execute_activity_method(
                 BookingActivities.cancel_booking, CancelBookingInput(plan=plan, reason=self._reason),

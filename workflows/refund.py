@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
+
+from workflows.search_attributes import SAGA_STATE
 
 with workflow.unsafe.imports_passed_through():
     from activities.bookings import BookingActivities
@@ -20,8 +22,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.bookings.refunds import RefundInput, RefundNotice, RefundOutcome
     from workflows.queues import TaskQueue
 
-SAGA_STATE = SearchAttributeKey.for_keyword("SagaState")
-BOOKING_ID = SearchAttributeKey.for_keyword("BookingId")
 CALL = dict(start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=10))
 

@@ -1,4 +1,5 @@
-"""A compensation stack for workflows: register the undo *before* the step, run them LIFO on failure.
+"""Saga helpers for workflows: a compensation stack (register the undo *before* the step, run LIFO on
+failure), the activity options of interactive and durable steps, and passing refusals to callers.
 
 Pure workflow code (no I/O here): each compensation is an awaitable factory, typically an activity call.
 Compensations are idempotent and safe when their step never ran, so registering first is always right:
@@ -10,6 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 Undo = Callable[[], Awaitable[object]]
 
@@ -33,3 +38,19 @@ class Saga:
             if on_done:
                 on_done(name)
 
+
+# A customer waits on these: a few quick tries, then an answer.
+INTERACTIVE = dict(start_to_close_timeout=timedelta(seconds=10), schedule_to_close_timeout=timedelta(seconds=30),
+                   retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=4))
+# Steps after the money moved, and compensations: retried without limit until they succeed.
+DURABLE = dict(start_to_close_timeout=timedelta(seconds=30),
+               retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
+
+
+def refusal(error: ActivityError, fallback: str) -> ApplicationError:
+    """Pass a step's business refusal (type, message, details) on to the caller of the update."""
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type:
+        return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
+    return ApplicationError("The request could not be completed right now; try again.",
+                            {"status": 503, "details": None}, type=fallback, non_retryable=True)

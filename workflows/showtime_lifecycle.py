@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy
+
+from workflows.search_attributes import SHOWTIME_ID
 
 with workflow.unsafe.imports_passed_through():
     from activities.catalog_lifecycle import CatalogLifecycleActivities
@@ -19,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.showtimes.models import ShowtimeStatus
 
 # Registered on the server with the saga's attributes: operators find a showtime's timer by its id.
-SHOWTIME_ID = SearchAttributeKey.for_keyword("ShowtimeId")
 
 STEP = {
     "start_to_close_timeout": timedelta(seconds=30),

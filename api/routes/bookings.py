@@ -39,9 +39,10 @@ from domain.shared.errors import Forbidden, NotFound
 from domain.shared.schemas import Page, PageParams
 from domain.shared.time import utcnow
 from infra.qr import qr_svg
-from workflows.booking import BOOKING_ID, BookingWorkflow
+from workflows.booking import BookingWorkflow
 from workflows.queues import TaskQueue
 from workflows.refund import RefundWorkflow
+from workflows.search_attributes import BOOKING_ID
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
 

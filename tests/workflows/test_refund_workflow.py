@@ -18,7 +18,8 @@ from tests.bookings_support import confirmed_booking, make_showtime
 from tests.conftest import Mailbox
 from tests.workflows.test_booking_saga import GatewayDouble, gateway  # noqa: F401 - the fixture
 from workflows.queues import TaskQueue
-from workflows.refund import SAGA_STATE, RefundWorkflow
+from workflows.refund import RefundWorkflow
+from workflows.search_attributes import SAGA_STATE
 
 pytestmark = pytest.mark.usefixtures("worker")
 
