@@ -6,7 +6,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 from temporalio import activity
 
-from activities.errors import as_application_error
+from activities.errors import as_application_error, refused_step
 from domain.bookings import cancellations
 from domain.bookings import mails as bookings_mails
 from domain.bookings import service as bookings_service
@@ -22,12 +22,16 @@ from domain.bookings.schemas import (
     Ticket,
 )
 from domain.bookings.tickets import TicketCode, encode_ticket, new_nonce
+from domain.contracts.events import Topic
 from domain.notifications.schemas import OutgoingMail
 from domain.shared.errors import Conflict
+from domain.shared.saga_events import saga_completed, saga_step
 from domain.shared.time import utcnow
 from domain.showtimes import seat_claims
 from infra import seat_map_events
 from infra.db import SessionMaker, unit_of_work
+
+SERVICE = "bookings"
 
 
 class SeatsLost(Conflict):
@@ -48,6 +52,8 @@ class BookingActivities:
                 session, booking_id=input.booking_id, user_id=input.user_id, showtime_id=input.showtime_id,
                 seats=input.seats, discount=input.discount, voucher_code=input.voucher_code,
                 payment_method=input.payment_method, expires_at=input.expires_at)
+            await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id, step="create_booking",
+                            service=SERVICE)
 
     @activity.defn
     async def close_booking(self, input: CloseBookingInput) -> None:
@@ -56,6 +62,8 @@ class BookingActivities:
             await bookings_service.close_unpaid(session, booking_id=input.booking_id,
                                                 status=BookingStatus(input.status), reason=input.reason,
                                                 now=utcnow())
+            await saga_step(session, Topic.SAGA_COMPENSATING, saga_id=input.booking_id, step="cancel_booking",
+                            service=SERVICE)
 
     @activity.defn
     async def confirm_booking(self, input: ConfirmBookingInput) -> Ticket:
@@ -63,7 +71,8 @@ class BookingActivities:
 
         If a seat was lost (the hold ran out and someone else took it) nothing changes and SEATS_LOST
         tells the saga to refund."""
-        with as_application_error():
+        async with refused_step(self._sessionmaker, saga_id=input.booking_id, step="confirm_booking",
+                                service=SERVICE):
             async with unit_of_work(self._sessionmaker) as session:
                 booking, seats = await bookings_service.get(session, booking_id=input.booking_id)
                 if booking.qr_code:
@@ -74,6 +83,10 @@ class BookingActivities:
                 code = encode_ticket(TicketCode(booking_id=booking.id, nonce=new_nonce()), secret=self._ticket_secret)
                 await bookings_service.confirm(session, booking_id=booking.id, payment_id=input.payment_id,
                                                qr_code=code, now=utcnow())
+                await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=booking.id, step="confirm_booking",
+                                service=SERVICE)
+                # Paid and confirmed: the saga has succeeded (points and mail after it never undo it).
+                await saga_completed(session, saga_id=booking.id, outcome="CONFIRMED", service=SERVICE)
         await seat_map_events.publish(self._redis, showtime_id=input.showtime_id, status="Booked", seat_ids=sold)
         return Ticket(booking_id=input.booking_id, qr_code=code)
 

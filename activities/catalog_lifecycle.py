@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.common import WorkflowIDConflictPolicy
 
+from domain.contracts.queues import TaskQueue
 from domain.movies import service as movies_service
 from domain.movies.models import Movie, MovieStatus
 from domain.movies.schemas import MovieQuery
@@ -32,7 +33,6 @@ from domain.showtimes.lifecycle import (
     showtime_workflow_id,
 )
 from infra.db import SessionMaker, unit_of_work
-from workflows.queues import TaskQueue
 
 log = logging.getLogger("cinema.lifecycle")
 

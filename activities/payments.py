@@ -2,7 +2,8 @@
 
 Every one is idempotent on its key: the booking id (start, settle, cancel) or the refund id (refund,
 refund status), so Temporal's retries never charge or refund twice. Each writes in its own transactions
-and commits before it calls a gateway or starts a workflow.
+and commits before it calls a gateway; what must follow (the saga hearing of a payment, a refund
+workflow) are events written in those transactions.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from temporalio.exceptions import ApplicationError
 
 from activities.errors import as_application_error
 from domain.bookings import payment_port as port
+from domain.contracts.events import Topic
 from domain.payments import service as payments_service
 from domain.payments.errors import GatewayUnavailable, InvalidPaymentInput
 from domain.payments.gateway import PaymentGateway
 from domain.payments.models import PaymentMethod, PaymentStatus, Refund, RefundStatus
+from domain.shared.saga_events import saga_step
 from domain.shared.time import utcnow
 from infra.db import SessionMaker, unit_of_work
-from infra.payment_hooks import PaymentHooks
 
 _STARTED = {PaymentStatus.SUCCESS: port.SettlementStatus.SUCCESS, PaymentStatus.PENDING: port.SettlementStatus.PENDING}
 _REFUNDED = {RefundStatus.COMPLETED: port.SettlementStatus.SUCCESS, RefundStatus.REJECTED: port.SettlementStatus.FAILED}
@@ -51,14 +53,14 @@ def _refund_result(refund: Refund) -> port.RefundResult:
                              detail=refund.failure_reason)
 
 
+SERVICE = "payments"
+
+
 class PaymentActivities:
     def __init__(self, sessionmaker: SessionMaker, gateways: Mapping[PaymentMethod, PaymentGateway], *,
                  pay_ttl: timedelta, refund_poll: timedelta) -> None:
         self._sessionmaker, self._gateways = sessionmaker, gateways
         self._pay_ttl, self._refund_poll = pay_ttl, refund_poll
-
-    def _hooks(self) -> PaymentHooks:
-        return PaymentHooks(activity.client(), refund_poll=self._refund_poll)
 
     @activity.defn(name=port.START_PAYMENT)
     async def start_payment(self, input: port.StartPaymentInput) -> port.PaymentStarted:
@@ -75,18 +77,21 @@ class PaymentActivities:
                     payment, _ = await payments_service.record_counter(
                         session, booking_id=input.booking_id, user_id=input.user_id, amount=input.amount,
                         method=method, reference=None, staff_id=None, now=utcnow())
+                await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id,
+                                step="process_payment", service=SERVICE)
         return port.PaymentStarted(payment_id=payment.id, payment_url=payment.pay_url,
                                    status=_STARTED.get(payment.status, port.SettlementStatus.FAILED))
 
     @activity.defn(name=port.CANCEL_PAYMENT)
     async def cancel_payment(self, booking_id: uuid.UUID) -> None:
-        """Compensates start_payment: give a pending payment up; money that arrived anyway is refunded."""
+        """Compensates start_payment: give a pending payment up; money that arrived anyway is refunded
+        (event payment.refund.requested, in the same transaction, starts its RefundWorkflow)."""
         with as_application_error():
             async with unit_of_work(self._sessionmaker) as session:
-                settlement = await payments_service.cancel_booking_payment(session, self._gateways,
-                                                                           booking_id=booking_id, now=utcnow())
-        if settlement.refunds:  # money arrived anyway: RefundWorkflow gives it back
-            await self._hooks().deliver(settled=None, refunds=settlement.refunds)
+                await payments_service.cancel_booking_payment(session, self._gateways, booking_id=booking_id,
+                                                              now=utcnow())
+                await saga_step(session, Topic.SAGA_COMPENSATING, saga_id=booking_id, step="cancel_payment",
+                                service=SERVICE)
 
     @activity.defn(name=port.SETTLE_PAYMENT)
     async def settle_payment(self, booking_id: uuid.UUID) -> port.PaymentSettlement:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from activities.errors import as_application_error
+from activities.errors import refused_step
+from domain.contracts.events import Topic
 from domain.promotions import loyalty
 from domain.promotions import service as promotions_service
 from domain.promotions.schemas import LoyaltyInput, ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
+from domain.shared.saga_events import saga_step
 from domain.shared.time import utcnow
 from infra.db import SessionMaker, unit_of_work
+
+SERVICE = "promotions"
 
 
 class PromotionActivities:
@@ -19,16 +23,23 @@ class PromotionActivities:
     @activity.defn
     async def reserve_voucher(self, input: ReserveVoucherInput) -> VoucherReserved:
         """Hold one use of the voucher for the booking (atomic; idempotent on the booking id)."""
-        with as_application_error():
+        async with refused_step(self._sessionmaker, saga_id=input.booking_id, step="validate_voucher",
+                                service=SERVICE):
             async with unit_of_work(self._sessionmaker) as session:
-                return await promotions_service.reserve(session, booking_id=input.booking_id, user_id=input.user_id,
-                                                        code=input.code, amount=input.amount, now=utcnow())
+                reserved = await promotions_service.reserve(session, booking_id=input.booking_id,
+                                                            user_id=input.user_id, code=input.code,
+                                                            amount=input.amount, now=utcnow())
+                await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id,
+                                step="validate_voucher", service=SERVICE)
+                return reserved
 
     @activity.defn
     async def release_voucher(self, input: ReleaseVoucherInput) -> None:
         """Compensates reserve_voucher: give the use back (nothing reserved: no-op)."""
         async with unit_of_work(self._sessionmaker) as session:
             await promotions_service.release(session, booking_id=input.booking_id, now=utcnow())
+            await saga_step(session, Topic.SAGA_COMPENSATING, saga_id=input.booking_id, step="release_voucher",
+                            service=SERVICE)
 
     @activity.defn
     async def use_voucher(self, input: ReleaseVoucherInput) -> None:
@@ -40,8 +51,11 @@ class PromotionActivities:
     async def award_points(self, input: LoyaltyInput) -> int:
         """Credit the points of a paid booking (once per booking)."""
         async with unit_of_work(self._sessionmaker) as session:
-            return await loyalty.earn(session, user_id=input.user_id, booking_id=input.booking_id,
-                                      amount_paid=input.amount_paid)
+            points = await loyalty.earn(session, user_id=input.user_id, booking_id=input.booking_id,
+                                        amount_paid=input.amount_paid)
+            await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id,
+                            step="update_loyalty_points", service=SERVICE)
+            return points
 
     @activity.defn
     async def revoke_points(self, input: LoyaltyInput) -> int:

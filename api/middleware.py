@@ -8,6 +8,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.shared.outbox import EventContext, event_context
 from infra.logging import request_id_var
 
 log = logging.getLogger("cinema.access")
@@ -24,6 +25,7 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:64]
         request_id = incoming if incoming.isprintable() and incoming else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        events = event_context.set(EventContext(causation_id=f"request:{request_id}"))  # events this request emits
         started, status = time.perf_counter(), 500
 
         async def send_with_id(message: Message) -> None:
@@ -39,3 +41,4 @@ class RequestIdMiddleware:
             log.info("%s %s %s %.1fms", scope["method"], scope["path"], status,
                      (time.perf_counter() - started) * 1000)
             request_id_var.reset(token)
+            event_context.reset(events)

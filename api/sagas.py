@@ -13,12 +13,11 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.bookings.saga import SagaState
-from domain.bookings.schemas import CancellationInput, CancellationPlan, CancelRequest, ShowtimeRefundsInput
+from domain.bookings.schemas import CancellationInput, CancellationPlan, CancelRequest
+from domain.contracts.queues import TaskQueue
+from domain.contracts.saga_states import SagaState
 from domain.shared.errors import DomainError, NotFound
-from domain.showtimes.hooks import ShowtimeCancelled
-from workflows.cancellation import CancellationWorkflow, ShowtimeRefundsWorkflow
-from workflows.queues import TaskQueue
+from workflows.cancellation import CancellationWorkflow
 from workflows.search_attributes import BOOKING_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
 
 
@@ -91,17 +90,3 @@ async def cancel_booking(temporal: Client, *, booking_id: uuid.UUID, request: Ca
     async with saga_errors():
         return await temporal.execute_update_with_start_workflow(  # type: ignore[no-any-return]
             CancellationWorkflow.cancel, request, start_workflow_operation=start, rpc_timeout=ANSWER_WITHIN)
-
-
-async def refund_showtime_bookings(temporal: Client, event: ShowtimeCancelled) -> None:
-    """A cancelled showtime refunds every booking of it in full (called after the cancellation commits).
-    One start: the ShowtimeRefundsWorkflow then starts a CancellationWorkflow per booking."""
-    if not event.booking_ids:
-        return
-    await temporal.start_workflow(
-        ShowtimeRefundsWorkflow.run, ShowtimeRefundsInput(
-            showtime_id=event.showtime_id, booking_ids=event.booking_ids, cancelled_by=event.cancelled_by,
-            reason=f"Showtime cancelled: {event.reason or 'by the cinema'}"),
-        id=f"showtime-refunds-{event.showtime_id}", task_queue=TaskQueue.BOOKINGS,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        search_attributes=TypedSearchAttributes([SearchAttributePair(SHOWTIME_ID, str(event.showtime_id))]))

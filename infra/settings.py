@@ -63,6 +63,27 @@ class ShowtimeSettings(BaseModel):
     pricing: dict[str, Any] = {}
 
 
+class EventSettings(BaseModel):
+    """The outbox relay and the event consumers (infra/events/), e.g. CINEMA_EVENTS__CLAIM_IDLE=5."""
+
+    # The relay wakes on NOTIFY at each commit; this is its fallback poll.
+    relay_poll_interval: timedelta = timedelta(seconds=1)
+    relay_batch: int = 500
+    # Streams are trimmed to about this many entries each; the outbox keeps history for replay.
+    stream_maxlen: int = 100_000
+    outbox_retention: timedelta = timedelta(days=7)
+    # After a Redis restart, rows published this recently are published again (consumers skip repeats).
+    republish_window: timedelta = timedelta(minutes=5)
+    consumer_batch: int = 100
+    consumer_block_ms: int = 1000
+    # A pending event idle this long is taken over by another consumer (or retried after a failure).
+    claim_idle: timedelta = timedelta(seconds=10)
+    # A handler failing this many times moves the event to the dead-letter stream.
+    max_failures: int = 5
+    # Fault injection for the crash tests: a pause between publishing a batch and marking it published.
+    relay_mark_delay: timedelta = timedelta(0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CINEMA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -118,6 +139,7 @@ class Settings(BaseSettings):
     # Payment gateways: sandbox keys and our local simulators by default; real hosts by configuration,
     # e.g. CINEMA_PAYMENTS__VNPAY__TMN_CODE, CINEMA_PAYMENTS__MOMO__ENDPOINT (infra/gateways/settings.py).
     payments: PaymentSettings = PaymentSettings()
+    events: EventSettings = EventSettings()
     # Where mailed links send people (a web app); the API itself answers GET /api/auth/verify-email.
     app_url: str | None = None
 

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +17,20 @@ import pytest
 import pytest_asyncio
 import uvicorn
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from api.app import create_app
 from infra.db import SessionMaker, create_engine, make_sessionmaker
+from infra.events.runtime import EventRuntime
 from infra.migrate import upgrade
 from infra.processes import free_port, wait_until
 from infra.redis import create_redis
 from infra.servers import Stack, postgres_url, start_servers
-from infra.settings import EmbeddedPorts, FacebookSettings, GoogleSettings, Settings
+from infra.settings import EmbeddedPorts, EventSettings, FacebookSettings, GoogleSettings, Settings
 from infra.temporal import connect_temporal
 from tests.fake_idp import CLIENTS, fake_idp_app
-from workers.registry import QUEUES, WorkerDeps, build_worker
+from workers.registry import QUEUES, WorkerDeps, build_worker, subscriptions
 
 # A namespace only the crash tests' worker processes serve (the in-process worker serves "default").
 CRASH_NAMESPACE = "crash-test"
@@ -82,6 +85,8 @@ def settings(servers: Servers) -> Settings:
         admin_password="First-admin-1",  # type: ignore[arg-type]
         jwt_secret="test-secret-0123456789abcdef0123456789abcdef",  # type: ignore[arg-type]
         ports=ports,
+        # Quick retries: a consumer takes over (or retries) an event pending for 2 s.
+        events=EventSettings(claim_idle=timedelta(seconds=2), relay_poll_interval=timedelta(milliseconds=500)),
         google=_idp_settings(GoogleSettings, "google", IDP_PORT),
         facebook=_idp_settings(FacebookSettings, "facebook", IDP_PORT),
     )
@@ -118,10 +123,15 @@ async def api_url(settings: Settings) -> AsyncIterator[str]:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def sessionmaker(settings: Settings) -> AsyncIterator[SessionMaker]:
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(settings.resolved_database_url, pool_size=5)
-    yield make_sessionmaker(engine)
+    yield engine
     await engine.dispose()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def sessionmaker(engine: AsyncEngine) -> SessionMaker:
+    return make_sessionmaker(engine)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -137,12 +147,16 @@ async def temporal(settings: Settings) -> Client:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def worker(temporal: Client, sessionmaker: SessionMaker, redis: Redis, settings: Settings) -> AsyncIterator[None]:
-    """Every task queue served in-process, with the production registry."""
+async def worker(temporal: Client, engine: AsyncEngine, sessionmaker: SessionMaker, redis: Redis,
+                 settings: Settings) -> AsyncIterator[None]:
+    """Every task queue served in-process, with the production registry, and the event relay and consumers."""
     deps = WorkerDeps(sessionmaker=sessionmaker, redis=redis, settings=settings)
     workers = [build_worker(temporal, queue, deps) for queue in QUEUES]
     tasks = [asyncio.create_task(w.run()) for w in workers]
+    events = EventRuntime(engine, sessionmaker, redis, settings.events, subscriptions(temporal, deps))
+    events.start()
     yield
+    await events.stop()
     # Bounded: an activity that ignores cancellation must not hang the end of the run.
     await asyncio.wait([asyncio.ensure_future(w.shutdown()) for w in workers], timeout=15)
     await asyncio.wait(tasks, timeout=5)

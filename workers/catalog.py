@@ -18,8 +18,8 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from domain.contracts.queues import TaskQueue
 from workflows.catalog_sweep import SCHEDULE_ID, CatalogSweep, CatalogSweepWorkflow
-from workflows.queues import TaskQueue
 
 log = logging.getLogger("cinema.worker")
 

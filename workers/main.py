@@ -7,29 +7,36 @@ import logging
 import signal
 import sys
 
+from domain.contracts.queues import TaskQueue
 from infra.db import create_engine, make_sessionmaker
+from infra.events.runtime import EventRuntime
 from infra.logging import configure_logging
 from infra.redis import create_redis
 from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
-from workers.registry import QUEUES, WorkerDeps, build_worker
-from workflows.queues import TaskQueue
+from workers.registry import QUEUES, WorkerDeps, build_worker, subscriptions
 
 log = logging.getLogger("cinema.worker")
 
 
-async def run(settings: Settings, queues: list[TaskQueue]) -> None:
+async def run(settings: Settings, queues: list[TaskQueue], *, events: bool = True) -> None:
     engine = create_engine(settings.resolved_database_url)
     redis = create_redis(settings.resolved_redis_url)
     deps = WorkerDeps(sessionmaker=make_sessionmaker(engine), redis=redis, settings=settings)
-    client = await connect_temporal(settings.resolved_temporal_address, settings.temporal_namespace)
+    # lazy: the relay and the consumers run (and wait) while Temporal is not reachable.
+    client = await connect_temporal(settings.resolved_temporal_address, settings.temporal_namespace,
+                                    lazy=not queues)
     workers = [build_worker(client, queue, deps) for queue in queues]
+    runtime = EventRuntime(engine, deps.sessionmaker, redis, settings.events, subscriptions(client, deps)) \
+        if events else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker serving %s", ", ".join(queues))
+    log.info("worker serving %s%s", ", ".join(queues) or "no task queue", "; events on" if runtime else "")
     try:
+        if runtime:
+            runtime.start()
         async with asyncio.TaskGroup() as group:
             for worker in workers:
                 group.create_task(worker.run())
@@ -37,15 +44,21 @@ async def run(settings: Settings, queues: list[TaskQueue]) -> None:
             # Graceful: running activities finish (or time out) before the process exits.
             await asyncio.gather(*(worker.shutdown() for worker in workers))
     finally:
+        if runtime:
+            await runtime.stop()
         await redis.aclose()
         await engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:
+    """`python -m workers.main [QUEUE ...] [--no-events | --events-only]`: the named task queues (default: all)
+    and the event relay and consumers (infra/events/)."""
     configure_logging()
-    names = argv if argv is not None else sys.argv[1:]
-    queues = [TaskQueue(name) for name in names] if names else list(QUEUES)
-    asyncio.run(run(get_settings(), queues))
+    args = list(argv if argv is not None else sys.argv[1:])
+    events_only, no_events = "--events-only" in args, "--no-events" in args
+    names = [a for a in args if not a.startswith("--")]
+    queues = [] if events_only else [TaskQueue(name) for name in names] if names else list(QUEUES)
+    asyncio.run(run(get_settings(), queues, events=not no_events))
 
 
 if __name__ == "__main__":

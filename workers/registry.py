@@ -19,21 +19,27 @@ from activities.payments import PaymentActivities
 from activities.promotions import PromotionActivities
 from activities.seats import SeatActivities
 from activities.system import SystemActivities
+from domain.contracts.queues import TaskQueue
 from domain.showtimes.pricing import PricingPolicy
 from infra.db import SessionMaker
+from infra.events.activity_context import EventContextInterceptor
+from infra.events.consumer import Subscription
 from infra.gateways.factory import build_gateways, payment_settings
 from infra.gateways.journal import MessageJournal
 from infra.gateways.settings import PaymentSettings
 from infra.mail import Mailer
 from infra.settings import Settings, ShowtimeSettings
 from workers.catalog import ensure_sweep_schedule
+from workers.subscribers import auth as auth_subscribers
+from workers.subscribers import bookings as bookings_subscribers
+from workers.subscribers import payments as payments_subscribers
+from workers.subscribers import showtimes as showtimes_subscribers
 from workflows.booking import BookingWorkflow
 from workflows.cancellation import CancellationWorkflow, ShowtimeRefundsWorkflow
 from workflows.catalog_sweep import CatalogSweepWorkflow
 from workflows.health import HealthWorkflow
 from workflows.mail import SendMailWorkflow
 from workflows.movie_lifecycle import MovieLifecycleWorkflow
-from workflows.queues import TaskQueue
 from workflows.refund import RefundWorkflow
 from workflows.showtime_lifecycle import ShowtimeLifecycleWorkflow
 
@@ -133,6 +139,20 @@ QUEUES: dict[TaskQueue, QueueSpec] = {
 ALL_WORKFLOWS = [wf for spec in QUEUES.values() for wf in spec.workflows]
 
 
+def subscriptions(client: Client, deps: WorkerDeps) -> list[Subscription]:
+    """Every consumer group the worker process runs (infra/events/consumer.py)."""
+    s = deps.settings
+    links = auth_subscribers.MailLinks(key=s.jwt_secret.get_secret_value(), app_url=s.resolved_app_url,
+                                       verify_ttl=s.email_token_ttl, reset_ttl=s.reset_token_ttl)
+    return [
+        auth_subscribers.auth_mails(client, links),
+        showtimes_subscribers.lifecycle_timers(client),
+        bookings_subscribers.showtime_refunds(client),
+        bookings_subscribers.payment_results(client),
+        payments_subscribers.refunds(client, refund_poll=deps.payments.refund_poll_interval),
+    ]
+
+
 class _SetUpWorker(Worker):
     """A worker that runs its queue's set-up before polling; a failed set-up is logged, not fatal."""
 
@@ -150,8 +170,9 @@ class _SetUpWorker(Worker):
 
 def build_worker(client: Client, queue: TaskQueue, deps: WorkerDeps) -> Worker:
     spec = QUEUES[queue]
+    options: dict[str, Any] = dict(task_queue=queue, workflows=spec.workflows, activities=spec.activities(deps),
+                                   interceptors=[EventContextInterceptor()])
     if spec.on_start is None:
-        return Worker(client, task_queue=queue, workflows=spec.workflows, activities=spec.activities(deps))
+        return Worker(client, **options)
     on_start = spec.on_start
-    return _SetUpWorker(client, task_queue=queue, workflows=spec.workflows, activities=spec.activities(deps),
-                        set_up=lambda: on_start(client, deps))
+    return _SetUpWorker(client, **options, set_up=lambda: on_start(client, deps))

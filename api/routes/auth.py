@@ -16,14 +16,12 @@ from api.deps import (
     RedisDep,
     SessionDep,
     SettingsDep,
-    TemporalDep,
     invalidate_access_tokens,
     revoked_key,
 )
 from api.errors import error_body
 from domain.auth import service as auth_service
 from domain.auth.errors import InvalidCredentials, InvalidToken, RefreshTokenReused
-from domain.auth.mails import reset_password_mail, verification_mail
 from domain.auth.schemas import (
     AccountPublic,
     ForgotPasswordRequest,
@@ -37,15 +35,11 @@ from domain.auth.schemas import (
     VerifyEmailRequest,
 )
 from domain.auth.service import TokenPair, TokenPolicy
-from domain.auth.tokens import hash_secret
-from domain.notifications.schemas import OutgoingMail
 from domain.shared.errors import NotFound
 from domain.shared.time import utcnow
 from infra.oauth import OAuthFailed, OAuthProvider
 from infra.rate_limit import RateLimit
 from infra.settings import Settings
-from workflows.mail import SendMailWorkflow
-from workflows.queues import TaskQueue
 
 open_routes = APIRouter(route_class=PublicRoute)
 session_routes = APIRouter()
@@ -80,26 +74,16 @@ def _token_response(pair: TokenPair) -> TokenResponse:
     )
 
 
-async def _send_mail(temporal: TemporalDep, mail: OutgoingMail, secret: str) -> None:
-    """Mail through a workflow, so delivery is retried; the id makes the start idempotent."""
-    await temporal.start_workflow(SendMailWorkflow.run, mail, id=f"mail-{hash_secret(secret)[:24]}",
-                                  task_queue=TaskQueue.NOTIFICATIONS)
-
-
 @open_routes.post("/register", status_code=status.HTTP_201_CREATED, response_model=TokenResponse,
                   summary="Create a customer account and mail an email-verification link")
-async def register(body: RegisterRequest, session: SessionDep, settings: SettingsDep,
-                   temporal: TemporalDep) -> TokenResponse:
+async def register(body: RegisterRequest, session: SessionDep, settings: SettingsDep) -> TokenResponse:
+    """The mail follows the commit (event user.registered, sent by the auth mail sender)."""
     now = utcnow()
     account = await auth_service.create_account(session, email=body.email, password=body.password,
                                                 first_name=body.first_name, last_name=body.last_name)
-    secret = await auth_service.create_one_time_token(session, account=account, purpose=auth_service.VERIFY_EMAIL,
-                                                      ttl=settings.email_token_ttl, now=now)
+    await auth_service.request_email_verification(session, account=account, ttl=settings.email_token_ttl, now=now,
+                                                  key=settings.jwt_secret.get_secret_value())
     pair = await auth_service.issue_tokens(session, account=account, policy=_policy(settings), now=now)
-    await session.commit()  # the account exists before its mail can go out
-    link = f"{settings.resolved_app_url}/api/auth/verify-email?token={secret}"
-    hours = int(settings.email_token_ttl.total_seconds() // 3600)
-    await _send_mail(temporal, verification_mail(to=account.email, link=link, hours=hours), secret)
     return _token_response(pair)
 
 
@@ -133,7 +117,7 @@ async def refresh_token(body: RefreshRequest, session: SessionDep,
 @open_routes.post("/forgot-password", status_code=status.HTTP_202_ACCEPTED, response_model=Message,
                   summary="Mail a password-reset link (the answer is the same whether the email exists)")
 async def forgot_password(body: ForgotPasswordRequest, request: Request, session: SessionDep,
-                          settings: SettingsDep, redis: RedisDep, temporal: TemporalDep) -> Message:
+                          settings: SettingsDep, redis: RedisDep) -> Message:
     limit, subject = _reset_limit(settings), f"{_client_ip(request)}:{body.email.lower()}"
     await limit.check(redis, subject)
     await limit.hit(redis, subject)
@@ -141,13 +125,8 @@ async def forgot_password(body: ForgotPasswordRequest, request: Request, session
     account = await auth_service.account_by_email(session, email=body.email)
     if account is None or not account.is_active:
         return answer
-    secret = await auth_service.create_one_time_token(session, account=account,
-                                                      purpose=auth_service.RESET_PASSWORD,
-                                                      ttl=settings.reset_token_ttl, now=utcnow())
-    await session.commit()
-    link = f"{settings.resolved_app_url}/reset-password?token={secret}"
-    hours = max(int(settings.reset_token_ttl.total_seconds() // 3600), 1)
-    await _send_mail(temporal, reset_password_mail(to=account.email, link=link, hours=hours), secret)
+    await auth_service.request_password_reset(session, account=account, ttl=settings.reset_token_ttl, now=utcnow(),
+                                              key=settings.jwt_secret.get_secret_value())
     return answer
 
 

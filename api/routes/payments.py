@@ -25,7 +25,6 @@ from api.deps import (
     SessionDep,
     SettingsDep,
     StaffUser,
-    TemporalDep,
 )
 from domain.auth.roles import Role
 from domain.payments import queries as payments_queries
@@ -49,7 +48,6 @@ from domain.shared.schemas import Page
 from domain.shared.time import utcnow
 from infra.gateways.factory import build_gateways, payment_settings
 from infra.gateways.journal import MessageJournal, notice_message
-from infra.payment_hooks import PaymentHooks
 
 log = logging.getLogger("cinema.payments")
 
@@ -67,12 +65,7 @@ def get_gateways(settings: SettingsDep, redis: RedisDep, journal: JournalDep) ->
     return build_gateways(payment_settings(settings), redis=redis, journal=journal)
 
 
-def get_hooks(settings: SettingsDep, temporal: TemporalDep) -> PaymentHooks:
-    return PaymentHooks(temporal, refund_poll=settings.payments.refund_poll_interval)
-
-
 GatewaysDep = Annotated[payments_service.Gateways, Depends(get_gateways)]
-HooksDep = Annotated[PaymentHooks, Depends(get_hooks)]
 
 
 class Gateway(StrEnum):
@@ -120,13 +113,11 @@ async def create_payment(body: PaymentCreate, request: Request, response: Respon
 @user_routes.post("/counter", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,
                   summary="Record a cash or card payment taken at the counter (Staff); idempotent on the booking")
 async def record_counter_payment(body: CounterPaymentCreate, response: Response, staff: StaffUser,
-                                 session: SessionDep, hooks: HooksDep) -> PaymentPublic:
-    now = utcnow()
+                                 session: SessionDep) -> PaymentPublic:
+    """Event payment.success (in this transaction) tells the booking saga."""
     payment, created = await payments_service.record_counter(
         session, booking_id=body.booking_id, user_id=body.user_id, amount=body.amount, method=body.method,
-        reference=body.reference, staff_id=staff.user_id, now=now)
-    await session.commit()
-    await hooks.deliver(settled=payments_service.settled_event(payment, now) if created else None, refunds=[])
+        reference=body.reference, staff_id=staff.user_id, now=utcnow())
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return payments_queries.to_public(payment, [])
 
@@ -149,11 +140,9 @@ async def read_payment(payment_id: PaymentId, user: CurrentUser, session: Sessio
 
 @user_routes.post("/{id}/query", response_model=PaymentPublic,
                   summary="Ask the gateway about a pending payment now, as when its IPN seems lost (Staff)")
-async def query_payment(payment_id: PaymentId, staff: StaffUser, session: SessionDep, gateways: GatewaysDep,
-                        hooks: HooksDep) -> PaymentPublic:
-    settlement = await payments_service.settle(session, gateways, payment_id=payment_id, give_up=False, now=utcnow())
-    await session.commit()
-    await hooks.deliver(settled=settlement.settled, refunds=settlement.refunds)
+async def query_payment(payment_id: PaymentId, staff: StaffUser, session: SessionDep,
+                        gateways: GatewaysDep) -> PaymentPublic:
+    await payments_service.settle(session, gateways, payment_id=payment_id, give_up=False, now=utcnow())
     return await payments_queries.get_payment(session, payment_id=payment_id)
 
 
@@ -162,22 +151,22 @@ async def query_payment(payment_id: PaymentId, staff: StaffUser, session: Sessio
                              409: {"description": "Not refundable, more than is left, or the key was reused"}},
                   summary="Refund all or part of a payment (Manager); idempotent on Idempotency-Key or refundId")
 async def refund_payment(payment_id: PaymentId, body: RefundCreate, response: Response, manager: ManagerUser,
-                         session: SessionDep, gateways: GatewaysDep, hooks: HooksDep,
+                         session: SessionDep, gateways: GatewaysDep,
                          idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
                          = None) -> RefundPublic:
-    """Counter payments are refunded at once (cash or card handed back); a gateway refund that is still
-    processing answers Approved (or Pending while the gateway is down) and is finished by RefundWorkflow."""
+    """Counter payments are refunded at once (cash or card handed back). A gateway refund is sent at once
+    too; one still processing answers Approved (or Pending while the gateway is down), and its
+    RefundWorkflow (started by event payment.refund.requested) finishes it."""
     key = idempotency_key or (str(body.refund_id) if body.refund_id else None)
     if not key:
         raise InvalidInput("Send an Idempotency-Key header or a refundId, so a retry never refunds twice.")
     refund, created = await payments_service.request_refund(
         session, payment_id=payment_id, key=key, amount=body.amount, reason=body.reason,
         requested_by=manager.user_id, now=utcnow(), refund_id=None if idempotency_key else body.refund_id)
+    if created:  # RefundWorkflow owns the refund from here, even if this request dies midway
+        await payments_service.hand_over_unfinished(session, refund=refund)
     await session.commit()  # the refund exists before the gateway hears of it
     refund = await payments_service.advance_refund(session, gateways, refund_id=refund.id, now=utcnow())
-    unfinished = await payments_service.unfinished_refund(session, refund=refund)
-    await session.commit()
-    await hooks.deliver(settled=None, refunds=[unfinished] if unfinished else [])
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return RefundPublic.model_validate(refund)
 
@@ -207,8 +196,9 @@ async def return_url(gateway: Gateway, request: Request, session: SessionDep, ga
 
 
 async def _webhook(method: PaymentMethod, request: Request, session: SessionDep, gateways: GatewaysDep,
-                   hooks: PaymentHooks, journal: MessageJournal) -> Response:
-    """Verify, record, answer in the gateway's own format; then tell the saga and start refunds."""
+                   journal: MessageJournal) -> Response:
+    """Verify, record (with its events: the saga hears of the payment, refunds start), answer in the
+    gateway's own format."""
     gateway = gateways.get(method)
     if gateway is None:
         raise NotFound(f"{method.value} is not configured on this server.")
@@ -223,7 +213,6 @@ async def _webhook(method: PaymentMethod, request: Request, session: SessionDep,
     reply = gateway.reply(settlement.outcome)
     await journal.record(notice_message(method, notice, payment_id=settlement.payment.id if settlement.payment
                                         else None, outcome=f"{settlement.outcome}: {reply.body or reply.status_code}"))
-    await hooks.deliver(settled=settlement.settled, refunds=settlement.refunds)
     if reply.body is None:
         return Response(status_code=reply.status_code)
     return JSONResponse(reply.body, status_code=reply.status_code)
@@ -231,30 +220,30 @@ async def _webhook(method: PaymentMethod, request: Request, session: SessionDep,
 
 @open_routes.get("/webhook/vnpay", response_model=None,
                  summary="VNPay IPN (GET with the signed parameters); answers {RspCode, Message}")
-async def vnpay_webhook(request: Request, session: SessionDep, gateways: GatewaysDep, hooks: HooksDep,
+async def vnpay_webhook(request: Request, session: SessionDep, gateways: GatewaysDep,
                         journal: JournalDep) -> Response:
-    return await _webhook(PaymentMethod.VNPAY, request, session, gateways, hooks, journal)
+    return await _webhook(PaymentMethod.VNPAY, request, session, gateways, journal)
 
 
 @open_routes.post("/webhook/vnpay", response_model=None,
                   summary="VNPay IPN sent as POST (query string or form body); answers {RspCode, Message}")
-async def vnpay_webhook_post(request: Request, session: SessionDep, gateways: GatewaysDep, hooks: HooksDep,
+async def vnpay_webhook_post(request: Request, session: SessionDep, gateways: GatewaysDep,
                              journal: JournalDep) -> Response:
-    return await _webhook(PaymentMethod.VNPAY, request, session, gateways, hooks, journal)
+    return await _webhook(PaymentMethod.VNPAY, request, session, gateways, journal)
 
 
 @open_routes.post("/webhook/momo", status_code=status.HTTP_204_NO_CONTENT, response_model=None,
                   summary="MoMo IPN (signed JSON); answers 204 No Content")
-async def momo_webhook(request: Request, session: SessionDep, gateways: GatewaysDep, hooks: HooksDep,
+async def momo_webhook(request: Request, session: SessionDep, gateways: GatewaysDep,
                        journal: JournalDep) -> Response:
-    return await _webhook(PaymentMethod.MOMO, request, session, gateways, hooks, journal)
+    return await _webhook(PaymentMethod.MOMO, request, session, gateways, journal)
 
 
 @open_routes.post("/webhook/zalopay", response_model=None,
                   summary="ZaloPay callback ({data, mac} signed with key2); answers {return_code, return_message}")
-async def zalopay_webhook(request: Request, session: SessionDep, gateways: GatewaysDep, hooks: HooksDep,
+async def zalopay_webhook(request: Request, session: SessionDep, gateways: GatewaysDep,
                           journal: JournalDep) -> Response:
-    return await _webhook(PaymentMethod.ZALOPAY, request, session, gateways, hooks, journal)
+    return await _webhook(PaymentMethod.ZALOPAY, request, session, gateways, journal)
 
 
 router.include_router(open_routes)

@@ -1,7 +1,8 @@
 """Routes of the showtimes service (seed §5): listings and seat maps for everyone, scheduling for Admins.
 
-A schedule change is committed first; then its lifecycle timer workflow is started, moved or stopped
-(api/lifecycle.py), with an id derived from the showtime, so a retry is harmless.
+A schedule change writes its event (showtime.scheduled / rescheduled / cancelled) in the request's own
+transaction; the lifecycle timers and the refunds of a cancelled showtime follow from those events
+(workers/subscribers/), so nothing is lost if Temporal is down when the request is made.
 """
 
 from __future__ import annotations
@@ -12,14 +13,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
-from api import sagas
-from api.deps import AdminUser, ManagerUser, PublicRoute, RedisDep, SessionDep, SettingsDep, TemporalDep
-from api.lifecycle import end_showtime_lifecycle, schedule_showtime_lifecycle
+from api.deps import AdminUser, ManagerUser, PublicRoute, RedisDep, SessionDep, SettingsDep
 from domain.shared.schemas import Page
 from domain.shared.time import utcnow
 from domain.showtimes import queries
 from domain.showtimes import service as showtimes_service
-from domain.showtimes.hooks import on_showtime_cancelled
 from domain.showtimes.models import Showtime
 from domain.showtimes.pricing import PricingPolicy
 from domain.showtimes.schemas import (
@@ -103,12 +101,10 @@ async def read_seat_map(showtime: ValidShowtime, session: SessionDep, rules: Rul
     summary="Schedule a showtime (409 when it overlaps another in the theater, cleaning gap included)",
 )
 async def create_showtime(
-    body: ShowtimeCreate, user: AdminUser, session: SessionDep, rules: RulesDep, temporal: TemporalDep
+    body: ShowtimeCreate, user: AdminUser, session: SessionDep, rules: RulesDep
 ) -> ShowtimePublic:
     now = utcnow()
     showtime = await showtimes_service.create_showtime(session, data=body, rules=rules, now=now)
-    await session.commit()  # the showtime exists before its timers do
-    await schedule_showtime_lifecycle(temporal, showtime)
     return await queries.showtime_public(session, showtime=showtime, policy=rules.policy, now=now)
 
 
@@ -123,15 +119,11 @@ async def update_showtime(
     user: AdminUser,
     session: SessionDep,
     rules: RulesDep,
-    temporal: TemporalDep,
 ) -> ShowtimePublic:
     now = utcnow()
-    showtime, moved = await showtimes_service.update_showtime(
+    showtime, _ = await showtimes_service.update_showtime(
         session, showtime_id=showtime_id, data=body, rules=rules, now=now
     )
-    await session.commit()
-    if moved:
-        await schedule_showtime_lifecycle(temporal, showtime)
     return await queries.showtime_public(session, showtime=showtime, policy=rules.policy, now=now)
 
 
@@ -146,7 +138,6 @@ async def cancel_showtime(
     user: ManagerUser,
     session: SessionDep,
     rules: RulesDep,
-    temporal: TemporalDep,
     body: Annotated[CancelRequest, Query()],
 ) -> CancelledShowtime:
     now = utcnow()
@@ -157,10 +148,6 @@ async def cancel_showtime(
         actor=Actor(id=user.user_id, role=user.role),
         reason=body.reason,
     )
-    await session.commit()
-    await end_showtime_lifecycle(temporal, showtime_id)
-    await on_showtime_cancelled(cancelled)
-    await sagas.refund_showtime_bookings(temporal, cancelled)
     showtime = await showtimes_service.get_showtime(session, showtime_id=showtime_id)
     return CancelledShowtime(
         showtime=await queries.showtime_public(session, showtime=showtime, policy=rules.policy, now=now),

@@ -21,8 +21,11 @@ from domain.auth.models import Account, OAuthIdentity, OneTimeToken, RefreshToke
 from domain.auth.passwords import hash_password, verify_password
 from domain.auth.repository import AuthRepository
 from domain.auth.roles import Role
-from domain.auth.tokens import hash_secret, issue_access_token, new_secret
+from domain.auth.tokens import hash_secret, issue_access_token, mailed_secret, new_secret
+from domain.contracts.events import PasswordResetRequested, Topic, UserRegistered
 from domain.shared.errors import NotFound
+from domain.shared.outbox import emit
+from domain.shared.schemas import ApiModel
 from domain.users import service as users_service
 
 VERIFY_EMAIL = "verify_email"
@@ -139,6 +142,32 @@ async def create_one_time_token(session: AsyncSession, *, account: Account, purp
     await AuthRepository(session).add(OneTimeToken(account_id=account.id, purpose=purpose,
                                                    token_hash=hash_secret(secret), expires_at=now + ttl))
     return secret
+
+
+async def _mailed_token(session: AsyncSession, *, account: Account, purpose: str, topic: Topic, payload: ApiModel,
+                        ttl: timedelta, now: datetime, key: str) -> uuid.UUID:
+    event_id = uuid.uuid4()
+    await AuthRepository(session).add(OneTimeToken(account_id=account.id, purpose=purpose, expires_at=now + ttl,
+                                                   token_hash=hash_secret(mailed_secret(key, event_id))))
+    await emit(session, topic, payload, aggregate_id=account.id, event_id=event_id)
+    return event_id
+
+
+async def request_email_verification(session: AsyncSession, *, account: Account, ttl: timedelta, now: datetime,
+                                     key: str) -> uuid.UUID:
+    """user.registered: the auth mail sender (workers/subscribers/auth.py) mails the verification link."""
+    return await _mailed_token(session, account=account, purpose=VERIFY_EMAIL, topic=Topic.USER_REGISTERED,
+                               payload=UserRegistered(user_id=account.id, email=account.email), ttl=ttl, now=now,
+                               key=key)
+
+
+async def request_password_reset(session: AsyncSession, *, account: Account, ttl: timedelta, now: datetime,
+                                 key: str) -> uuid.UUID:
+    """user.password_reset.requested: the auth mail sender mails the reset link."""
+    return await _mailed_token(session, account=account, purpose=RESET_PASSWORD,
+                               topic=Topic.PASSWORD_RESET_REQUESTED,
+                               payload=PasswordResetRequested(user_id=account.id, email=account.email), ttl=ttl,
+                               now=now, key=key)
 
 
 async def consume_one_time_token(session: AsyncSession, *, token: str, purpose: str, now: datetime) -> Account:

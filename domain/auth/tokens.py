@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -59,6 +61,13 @@ def decode_access_token(token: str, *, secret: str, issuer: str) -> AccessClaims
 def new_secret() -> str:
     """A URL-safe random secret for refresh, verification and reset tokens."""
     return secrets.token_urlsafe(32)
+
+
+def mailed_secret(key: str, event_id: uuid.UUID) -> str:
+    """The secret of a mailed link, derived from the event that asks for the mail: the outbox and the
+    event stream carry only the event id, and the mail sender derives the same secret again."""
+    digest = hmac.new(key.encode(), f"mailed-token:{event_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def hash_secret(secret: str) -> str:

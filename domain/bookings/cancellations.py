@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.bookings import service as bookings_service
 from domain.bookings.cancellation import refund_for_cancellation, staff_override
 from domain.bookings.models import BookingStatus, PaymentStatus
 from domain.bookings.repository import BookingRepository
@@ -55,4 +56,6 @@ async def cancel(session: AsyncSession, *, plan: CancellationPlan, reason: str, 
             booking.payment_status = PaymentStatus.REFUNDED
         session.add(booking)
         await session.flush()
+        await bookings_service.emit_cancelled(session, booking, was_paid=True, refund_amount=plan.refund_amount,
+                                              now=now)
     return await seat_claims.unbook(session, showtime_id=plan.showtime_id, booking_id=plan.booking_id)

@@ -11,20 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-
-class SagaState(StrEnum):
-    STARTED = "STARTED"
-    SEATS_LOCKED = "SEATS_LOCKED"
-    VOUCHER_VALIDATED = "VOUCHER_VALIDATED"
-    BOOKING_CREATED = "BOOKING_CREATED"
-    PAYMENT_PROCESSED = "PAYMENT_PROCESSED"
-    BOOKING_CONFIRMED = "BOOKING_CONFIRMED"
-    POINTS_UPDATED = "POINTS_UPDATED"
-    NOTIFICATIONS_SENT = "NOTIFICATIONS_SENT"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    COMPENSATING = "COMPENSATING"
-    COMPENSATED = "COMPENSATED"
+from domain.contracts.saga_states import SagaState
 
 
 class StepStatus(StrEnum):

@@ -13,8 +13,11 @@ from domain.bookings.models import Booking, BookingSeat, BookingStatus, PaymentS
 from domain.bookings.repository import BookingRepository
 from domain.bookings.schemas import SeatLine
 from domain.bookings.tickets import decode_ticket
+from domain.contracts import events
+from domain.contracts.events import Topic
 from domain.movies import service as movies_service
 from domain.shared.errors import Conflict, NotFound
+from domain.shared.outbox import emit
 from domain.showtimes import service as showtimes_service
 
 
@@ -37,6 +40,10 @@ async def create_pending(session: AsyncSession, *, booking_id: uuid.UUID, user_i
     await repo.add(booking)
     await repo.add(*(BookingSeat(booking_id=booking_id, seat_id=s.seat_id, row=s.row, number=s.number,
                                  seat_type=s.type, price=s.price) for s in seats))
+    await emit(session, Topic.BOOKING_CREATED, events.BookingCreated(
+        booking_id=booking_id, user_id=user_id, showtime_id=showtime_id, seat_ids=[s.seat_id for s in seats],
+        total_amount=total, discount=discount, final_amount=total - discount, payment_method=payment_method,
+        expires_at=expires_at), aggregate_id=booking_id)
     return booking
 
 
@@ -51,7 +58,17 @@ async def close_unpaid(session: AsyncSession, *, booking_id: uuid.UUID, status: 
         booking.payment_status = PaymentStatus.FAILED
     session.add(booking)
     await session.flush()
+    await emit_cancelled(session, booking, was_paid=False, refund_amount=0, now=now)
     return True
+
+
+async def emit_cancelled(session: AsyncSession, booking: Booking, *, was_paid: bool, refund_amount: int,
+                         now: datetime) -> None:
+    """booking.cancelled, for a booking that ended unused (cancelled, compensated or expired)."""
+    await emit(session, Topic.BOOKING_CANCELLED, events.BookingCancelled(
+        booking_id=booking.id, user_id=booking.user_id, showtime_id=booking.showtime_id,
+        status=booking.status.value, was_paid=was_paid, refund_amount=refund_amount, reason=booking.cancel_reason,
+        cancelled_at=now), aggregate_id=booking.id)
 
 
 async def confirm(session: AsyncSession, *, booking_id: uuid.UUID, payment_id: uuid.UUID | None, qr_code: str,
@@ -68,6 +85,14 @@ async def confirm(session: AsyncSession, *, booking_id: uuid.UUID, payment_id: u
     booking.payment_id, booking.qr_code, booking.confirmed_at = payment_id, qr_code, now
     session.add(booking)
     await session.flush()
+    seats = (await BookingRepository(session).seats([booking_id]))[booking_id]
+    await emit(session, Topic.BOOKING_CONFIRMED, events.BookingConfirmed(
+        booking_id=booking.id, user_id=booking.user_id, showtime_id=booking.showtime_id,
+        seat_ids=[seat.seat_id for seat in seats], final_amount=booking.final_amount, payment_id=payment_id,
+        confirmed_at=now), aggregate_id=booking.id)
+    await emit(session, Topic.ANALYTICS_BOOKING, events.AnalyticsBooking(
+        booking_id=booking.id, showtime_id=booking.showtime_id, user_id=booking.user_id, seats=len(seats),
+        amount=booking.final_amount, status=booking.status.value, at=now), aggregate_id=booking.id)
     return booking
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.contracts.events import MovieDatesChanged, MovieDeleted, Topic
 from domain.movies.errors import (
     GenreExists,
     MovieHasShowtimes,
@@ -34,6 +35,7 @@ from domain.movies.schemas import (
     ReviewPublic,
     movie_values,
 )
+from domain.shared.outbox import emit
 from domain.shared.schemas import Page, PageParams
 from domain.users import service as users_service
 from domain.users.service import clean_image
@@ -123,7 +125,15 @@ async def create_movie(session: AsyncSession, *, body: MovieCreate, today: date)
     movie = Movie(**values)
     await repo.add(movie)
     await repo.set_genres(movie.id, body.genre_ids)
+    await _emit_dates(session, Topic.MOVIE_PUBLISHED, movie)
     return await movie_detail(session, movie_id=movie.id)
+
+
+async def _emit_dates(session: AsyncSession, topic: Topic, movie: Movie) -> None:
+    """The movie's lifecycle timers follow its dates (workers/subscribers/showtimes.py)."""
+    await emit(session, topic, MovieDatesChanged(movie_id=movie.id, title=movie.title,
+                                                 release_date=movie.release_date, end_date=movie.end_date),
+               aggregate_id=movie.id)
 
 
 async def ensure_movie(session: AsyncSession, *, body: MovieCreate, today: date) -> tuple[Movie, bool]:
@@ -151,6 +161,8 @@ async def update_movie(session: AsyncSession, *, movie_id: uuid.UUID, changes: M
     await repo.save(movie)
     if changes.genre_ids is not None:
         await repo.set_genres(movie.id, changes.genre_ids)
+    if {"release_date", "end_date", "status"} & values.keys():
+        await _emit_dates(session, Topic.MOVIE_UPDATED, movie)
     return await movie_detail(session, movie_id=movie_id)
 
 
@@ -169,6 +181,7 @@ async def delete_movie(session: AsyncSession, *, movie_id: uuid.UUID, now: datet
                                 {"futureShowtimes": future})
     movie.deleted_at = now
     await repo.save(movie)
+    await emit(session, Topic.MOVIE_DELETED, MovieDeleted(movie_id=movie.id), aggregate_id=movie.id)
 
 
 async def set_poster(session: AsyncSession, storage: Storage, *, movie_id: uuid.UUID, data: bytes,

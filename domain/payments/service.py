@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.contracts import events
+from domain.contracts.events import Topic
 from domain.payments import rules
 from domain.payments.errors import (
     GatewayRefused,
@@ -36,22 +38,22 @@ from domain.payments.gateway import (
     RefundOrder,
     RefundResult,
 )
-from domain.payments.hooks import PaymentSettled, RefundRequested
 from domain.payments.models import Payment, PaymentFlag, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from domain.payments.money import momo_amount_ok
 from domain.payments.repository import PaymentsRepository
+from domain.shared.outbox import emit
 
 Gateways = Mapping[PaymentMethod, PaymentGateway]
 
 
 @dataclass
 class Settlement:
-    """What handling a notice (or a query) did; the caller commits, then runs the hooks and refunds."""
+    """What handling a notice (or a query) did. Its consequences are events in the same transaction:
+    payment.success / payment.failed (the booking saga hears of it) and payment.refund.requested
+    (RefundWorkflow gives money back)."""
 
     outcome: NoticeOutcome
     payment: Payment | None = None
-    settled: PaymentSettled | None = None
-    refunds: list[RefundRequested] = field(default_factory=list)
 
 
 def gateway_for(gateways: Gateways, method: PaymentMethod) -> PaymentGateway:
@@ -118,6 +120,9 @@ async def create_online(session: AsyncSession, gateways: Gateways, *, booking_id
         created_at=requested_at, expires_at=payment.expires_at))
     payment.pay_url, payment.gateway_response = checkout.pay_url, checkout.response
     await repo.add(payment)
+    await emit(session, Topic.PAYMENT_INITIATED, events.PaymentInitiated(
+        payment_id=payment.id, booking_id=booking_id, user_id=user_id, method=method.value, amount=amount,
+        expires_at=payment.expires_at), aggregate_id=payment.id)
     return payment, True
 
 
@@ -136,13 +141,38 @@ async def record_counter(session: AsyncSession, *, booking_id: uuid.UUID, user_i
         winner = await repo.live_payment_of(booking_id)
         assert winner is not None
         return _replay(winner, user_id=user_id, amount=amount, method=method), False
+    await _emit_settled(session, payment, now)
     return payment, True
 
 
-def settled_event(payment: Payment, now: datetime) -> PaymentSettled:
-    return PaymentSettled(payment_id=payment.id, booking_id=payment.booking_id, user_id=payment.user_id,
-                          method=payment.method, status=payment.status, amount=payment.amount,
-                          transaction_id=payment.transaction_id, settled_at=now)
+async def _emit_settled(session: AsyncSession, payment: Payment, now: datetime) -> None:
+    """payment.success or payment.failed (and the revenue it brings)."""
+    settled = events.PaymentSettled(
+        payment_id=payment.id, booking_id=payment.booking_id, user_id=payment.user_id, method=payment.method.value,
+        status=payment.status.value, amount=payment.amount, transaction_id=payment.transaction_id, settled_at=now)
+    success = payment.status is PaymentStatus.SUCCESS
+    await emit(session, Topic.PAYMENT_SUCCESS if success else Topic.PAYMENT_FAILED, settled, aggregate_id=payment.id)
+    if success:
+        await emit(session, Topic.ANALYTICS_REVENUE, events.AnalyticsRevenue(
+            payment_id=payment.id, booking_id=payment.booking_id, method=payment.method.value,
+            amount=payment.paid_amount or payment.amount, at=now), aggregate_id=payment.id)
+
+
+async def _hand_over(session: AsyncSession, payment: Payment, refund: Refund, *,
+                     flag: PaymentFlag | None = None) -> None:
+    """payment.refund.requested: RefundWorkflow `refund-{refundId}` finishes what the gateway has not."""
+    await emit(session, Topic.PAYMENT_REFUND_REQUESTED, events.RefundRequested(
+        refund_id=refund.id, payment_id=payment.id, booking_id=payment.booking_id, amount=refund.amount,
+        reason=refund.reason, flag=flag.value if flag else None), aggregate_id=payment.id)
+
+
+async def _emit_refunded(session: AsyncSession, payment: Payment, refund: Refund, now: datetime) -> None:
+    await emit(session, Topic.PAYMENT_REFUNDED, events.PaymentRefunded(
+        refund_id=refund.id, payment_id=payment.id, booking_id=payment.booking_id, amount=refund.amount,
+        refunded_at=now), aggregate_id=payment.id)
+    await emit(session, Topic.ANALYTICS_REVENUE, events.AnalyticsRevenue(
+        payment_id=payment.id, booking_id=payment.booking_id, method=payment.method.value, amount=-refund.amount,
+        at=now), aggregate_id=payment.id)
 
 
 async def _apply(session: AsyncSession, payment: Payment, result: GatewayResult, now: datetime) -> Settlement:
@@ -160,15 +190,16 @@ async def _apply(session: AsyncSession, payment: Payment, result: GatewayResult,
         payment.status = decision.status
         if decision.status is PaymentStatus.FAILED:
             payment.failure_reason = decision.flag.value if decision.flag else f"GATEWAY_{result.code}"
-        settlement.settled = settled_event(payment, now)
+        await _emit_settled(session, payment, now)
     payment.gateway_response = result.fields
     session.add(payment)
     if decision.refund and decision.flag is not None:
-        refund, _ = await request_refund(
+        refund, created = await request_refund(
             session, payment_id=payment.id, key=rules.automatic_refund_key(decision.flag, result.transaction_id),
             amount=decision.refund, reason=f"Automatic refund: {decision.flag.value}", requested_by=None, now=now,
             automatic=True)
-        settlement.refunds.append(refund_requested(payment, refund, flag=decision.flag))
+        if created:
+            await _hand_over(session, payment, refund, flag=decision.flag)
     await session.flush()
     return settlement
 
@@ -183,11 +214,6 @@ async def receive_notice(session: AsyncSession, *, method: PaymentMethod, notice
     if payment is None or payment.method is not method:
         return Settlement(NoticeOutcome.UNKNOWN_ORDER)
     return await _apply(session, payment, notice.result, now)
-
-
-def refund_requested(payment: Payment, refund: Refund, *, flag: PaymentFlag | None = None) -> RefundRequested:
-    return RefundRequested(refund_id=refund.id, payment_id=payment.id, booking_id=payment.booking_id,
-                           amount=refund.amount, reason=refund.reason, flag=flag)
 
 
 def _payment_ref(payment: Payment) -> PaymentRef:
@@ -210,7 +236,7 @@ async def settle(session: AsyncSession, gateways: Gateways, *, payment_id: uuid.
         payment.status, payment.failure_reason = PaymentStatus.FAILED, reason
         session.add(payment)
         await session.flush()
-        settlement.settled = settled_event(payment, now)
+        await _emit_settled(session, payment, now)
     return settlement
 
 
@@ -241,6 +267,7 @@ async def request_refund(session: AsyncSession, *, payment_id: uuid.UUID, key: s
     if not payment.method.online:  # cash or card handed back at the counter: done when recorded
         _refund_done(payment, refund, RefundStatus.COMPLETED, now)
         await session.flush()
+        await _emit_refunded(session, payment, refund, now)
     return refund, True
 
 
@@ -291,6 +318,7 @@ async def advance_refund(session: AsyncSession, gateways: Gateways, *, refund_id
     payment, refund = await _locked_refund(repo, refund_id)
     if refund.status.final:
         return refund
+    before = refund.status
     gateway = gateway_for(gateways, payment.method)
     order = _refund_order(gateway, payment, refund, now)
     try:
@@ -307,15 +335,15 @@ async def advance_refund(session: AsyncSession, gateways: Gateways, *, refund_id
         _record_refund_result(payment, refund, result, now)
     session.add_all([payment, refund])
     await session.flush()
+    if refund.status is RefundStatus.COMPLETED and before is not RefundStatus.COMPLETED:
+        await _emit_refunded(session, payment, refund, now)
     return refund
 
 
-async def unfinished_refund(session: AsyncSession, *, refund: Refund) -> RefundRequested | None:
-    """The event that hands a refund the gateway has not finished to the refund workflow (None if final)."""
-    if refund.status.final:
-        return None
-    payment = await payment_or_404(PaymentsRepository(session), refund.payment_id)
-    return refund_requested(payment, refund)
+async def hand_over_unfinished(session: AsyncSession, *, refund: Refund) -> None:
+    """A refund the gateway has not finished goes to its RefundWorkflow (a final one needs nothing)."""
+    if not refund.status.final:
+        await _hand_over(session, await payment_or_404(PaymentsRepository(session), refund.payment_id), refund)
 
 
 async def settle_booking(session: AsyncSession, gateways: Gateways, *, booking_id: uuid.UUID,
@@ -344,15 +372,15 @@ async def cancel_booking_payment(session: AsyncSession, gateways: Gateways, *, b
             payment.status, payment.failure_reason = PaymentStatus.FAILED, rules.CANCELLED
             session.add(payment)
             await session.flush()
-            settlement.settled = settled_event(payment, now)
+            await _emit_settled(session, payment, now)
     if payment.status is PaymentStatus.SUCCESS:
         flag = PaymentFlag.LATE_PAYMENT
         payment.flag = payment.flag or flag
-        refund, _ = await request_refund(
+        refund, created = await request_refund(
             session, payment_id=payment.id, key=rules.automatic_refund_key(flag, payment.transaction_id),
             amount=None, reason=f"Automatic refund: {flag.value}", requested_by=None, now=now, automatic=True)
-        if not refund.status.final:
-            settlement.refunds.append(refund_requested(payment, refund, flag=flag))
+        if created and not refund.status.final:
+            await _hand_over(session, payment, refund, flag=flag)
     return settlement
 
 

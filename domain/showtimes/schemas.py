@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from domain.shared.schemas import ApiModel, PageParams
 from domain.showtimes.models import SeatStatus, SeatType, ShowtimeStatus
@@ -142,3 +142,21 @@ class CancelledShowtime(ApiModel):
     showtime: ShowtimePublic
     booked_seats: int = Field(description="Seats sold before the cancellation: their refunds are pending")
     held_seats: int = Field(description="Seats held by unfinished bookings, now released")
+
+
+class ShowtimeCancellation(BaseModel):
+    """What cancelling a showtime did; `booking_ids` are the bookings whose seats were sold (to refund)."""
+
+    showtime_id: uuid.UUID
+    movie_id: uuid.UUID
+    start_time: datetime
+    cancelled_at: datetime
+    cancelled_by: uuid.UUID
+    reason: str | None
+    held_seats: int  # seats of unfinished bookings; their holds are void, the booking saga must not confirm
+    booked_seat_ids: list[uuid.UUID]
+    booking_ids: list[uuid.UUID]
+
+    @property
+    def needs_refunds(self) -> bool:
+        return bool(self.booked_seat_ids)

@@ -5,6 +5,7 @@ Services flush and never commit: the request (or the activity's unit of work) co
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,8 +17,11 @@ from domain.auth.roles import Role
 from domain.cinemas import service as cinemas_service
 from domain.cinemas.models import CinemaStatus, TheaterStatus
 from domain.cinemas.models import SeatStatus as PhysicalSeatStatus
+from domain.contracts import events
+from domain.contracts.events import ShowtimeTimesChanged, Topic
 from domain.movies import service as movies_service
 from domain.movies.models import Movie, MovieStatus
+from domain.shared.outbox import emit
 from domain.showtimes.errors import (
     CancelNeedsAdmin,
     CancelReasonRequired,
@@ -30,12 +34,13 @@ from domain.showtimes.errors import (
     TheaterHasNoSeats,
     TheaterNotActive,
 )
-from domain.showtimes.hooks import ShowtimeCancelled
 from domain.showtimes.lifecycle import ShowtimeState, ShowtimeTimes
 from domain.showtimes.models import SeatPricing, SeatStatus, SeatType, Showtime, ShowtimeStatus
 from domain.showtimes.pricing import PricingPolicy, local
 from domain.showtimes.repository import ShowtimeRepository, is_overlap
-from domain.showtimes.schemas import SeatPricingIn, ShowtimeCreate, ShowtimeUpdate
+from domain.showtimes.schemas import SeatPricingIn, ShowtimeCancellation, ShowtimeCreate, ShowtimeUpdate
+
+log = logging.getLogger("cinema.showtimes")
 
 
 @dataclass(frozen=True)
@@ -214,7 +219,15 @@ async def create_showtime(
         ]
     )
     await repo.save(showtime)
+    await _emit_times(session, Topic.SHOWTIME_SCHEDULED, showtime)
     return showtime
+
+
+async def _emit_times(session: AsyncSession, topic: Topic, showtime: Showtime) -> None:
+    """The lifecycle timers (workers/subscribers/showtimes.py) follow these times."""
+    await emit(session, topic, ShowtimeTimesChanged(
+        showtime_id=showtime.id, movie_id=showtime.movie_id, theater_id=showtime.theater_id,
+        start_time=showtime.start_time, end_time=showtime.end_time), aggregate_id=showtime.id)
 
 
 async def update_showtime(
@@ -254,16 +267,18 @@ async def update_showtime(
             row.price, row.multiplier = item.price, item.multiplier
             session.add(row)
     await repo.save(showtime)
+    if moved:
+        await _emit_times(session, Topic.SHOWTIME_RESCHEDULED, showtime)
     return showtime, moved
 
 
 async def cancel_showtime(
     session: AsyncSession, *, showtime_id: uuid.UUID, actor: Actor, reason: str | None, now: datetime
-) -> ShowtimeCancelled:
+) -> ShowtimeCancellation:
     """Cancel a showtime and take its unsold seats off sale.
 
     No seat sold or held: an Admin's scheduling change. Seats sold or held: Manager or higher, with a
-    reason; the bookings then need refunds (ShowtimeCancelled goes to hooks.on_showtime_cancelled).
+    reason; event showtime.cancelled then has every booking refunded in full.
     """
     repo = ShowtimeRepository(session)
     showtime = await get_showtime(session, showtime_id=showtime_id, for_update=True)
@@ -285,7 +300,7 @@ async def cancel_showtime(
     showtime.status, showtime.cancelled_at, showtime.cancelled_by = ShowtimeStatus.CANCELLED, now, actor.id
     showtime.cancel_reason = reason
     await repo.save(showtime)
-    return ShowtimeCancelled(
+    cancelled = ShowtimeCancellation(
         showtime_id=showtime.id,
         movie_id=showtime.movie_id,
         start_time=showtime.start_time,
@@ -296,6 +311,15 @@ async def cancel_showtime(
         booked_seat_ids=[seat.seat_id for seat in booked],
         booking_ids=sorted({seat.booking_id for seat in booked if seat.booking_id is not None}, key=str),
     )
+    # The bookings service refunds every booking of it; the lifecycle timer stops.
+    await emit(session, Topic.SHOWTIME_CANCELLED, events.ShowtimeCancelled(
+        showtime_id=showtime.id, movie_id=showtime.movie_id, start_time=showtime.start_time, cancelled_at=now,
+        cancelled_by=actor.id, reason=reason, held_seats=held, booked_seats=len(booked),
+        booking_ids=cancelled.booking_ids), aggregate_id=showtime.id)
+    if booked:
+        log.warning("showtime %s cancelled with %d sold seats in %d bookings: refunding them in full; reason: %s",
+                    showtime.id, len(booked), len(cancelled.booking_ids), reason)
+    return cancelled
 
 
 def _state(showtime_id: uuid.UUID, showtime: Showtime | None) -> ShowtimeState:
@@ -326,6 +350,14 @@ async def advance_showtime(
 async def sweep_showtimes(session: AsyncSession, *, as_of: datetime) -> tuple[int, int]:
     """Move every overdue showtime forward; return (started, completed)."""
     return await ShowtimeRepository(session).sweep(as_of=as_of)
+
+
+async def lifecycle_times(session: AsyncSession, *, showtime_id: uuid.UUID) -> ShowtimeTimes | None:
+    """What the showtime's timers wait for now; None when it is gone or cancelled (its timers stop)."""
+    showtime = await ShowtimeRepository(session).get(showtime_id)
+    if showtime is None or showtime.status is ShowtimeStatus.CANCELLED:
+        return None
+    return ShowtimeTimes(showtime_id=showtime.id, start_time=showtime.start_time, end_time=showtime.end_time)
 
 
 async def showtimes_due_before(

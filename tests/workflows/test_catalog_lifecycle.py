@@ -16,13 +16,13 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from api.lifecycle import end_movie_lifecycle, schedule_movie_lifecycle, schedule_showtime_lifecycle
 from domain.auth.roles import Role
+from domain.contracts.queues import TaskQueue
 from domain.movies import service as movies_service
 from domain.movies.models import MovieStatus
 from domain.shared.time import utcnow
 from domain.showtimes import service as showtimes_service
-from domain.showtimes.lifecycle import MovieDates, movie_workflow_id, showtime_workflow_id
+from domain.showtimes.lifecycle import MovieDates, ShowtimeTimes, movie_workflow_id, showtime_workflow_id
 from domain.showtimes.models import Showtime, ShowtimeStatus
 from domain.showtimes.pricing import PricingPolicy
 from domain.showtimes.schemas import ShowtimeCreate
@@ -30,15 +30,30 @@ from domain.showtimes.service import ScheduleRules
 from infra.db import SessionMaker, unit_of_work
 from infra.settings import Settings
 from tests.domain.showtimes.factories import local_today, make_movie, make_theater, reload_showtime
+from tests.eventually import eventually
 from workers.registry import ALL_WORKFLOWS
+from workers.subscribers import showtimes as lifecycle
 from workflows.catalog_sweep import SCHEDULE_ID, CatalogSweep, CatalogSweepWorkflow
 from workflows.movie_lifecycle import MovieLifecycleWorkflow
-from workflows.queues import TaskQueue
 from workflows.showtime_lifecycle import SHOWTIME_ID, ShowtimeLifecycleWorkflow
 
 pytestmark = pytest.mark.usefixtures("worker")
 
 RULES = ScheduleRules(cleaning_gap=timedelta(0), policy=PricingPolicy())
+
+
+async def schedule_showtime_lifecycle(temporal: Client, showtime: Showtime) -> None:
+    """What the showtime.scheduled/rescheduled consumer does, called directly."""
+    await lifecycle.schedule_showtime_lifecycle(temporal, ShowtimeTimes(
+        showtime_id=showtime.id, start_time=showtime.start_time, end_time=showtime.end_time))
+
+
+async def schedule_movie_lifecycle(temporal: Client, movie: Any) -> None:
+    await lifecycle.schedule_movie_lifecycle(temporal, MovieDates(movie_id=movie.id, release_date=movie.release_date,
+                                                                  end_date=movie.end_date))
+
+
+end_movie_lifecycle = lifecycle.end_movie_lifecycle
 
 
 async def _short_showtime(sessionmaker: SessionMaker, *, starts_in: float, lasts: float) -> Showtime:
@@ -181,7 +196,9 @@ class TestShowtimeLifecycle:
         handle = temporal.get_workflow_handle_for(
             ShowtimeLifecycleWorkflow.run, showtime_workflow_id(uuid.UUID(created.json()["id"]))
         )
-        assert (await handle.query(ShowtimeLifecycleWorkflow.state)).start_time == start
+        state = await eventually(lambda: handle.query(ShowtimeLifecycleWorkflow.state),
+                                 lambda found: found.start_time == start)
+        assert state.start_time == start
         moved = start + timedelta(hours=3)
         response = await client.put(
             f"/api/showtimes/{created.json()['id']}",
@@ -189,7 +206,8 @@ class TestShowtimeLifecycle:
             json={"startTime": moved.isoformat()},
         )
         assert response.status_code == 200
-        state = await handle.query(ShowtimeLifecycleWorkflow.state)
+        state = await eventually(lambda: handle.query(ShowtimeLifecycleWorkflow.state),
+                                 lambda found: found.start_time == moved)
         assert (state.start_time, state.status) == (moved, ShowtimeStatus.SCHEDULED)
         await client.delete(f"/api/showtimes/{created.json()['id']}", headers=admin.headers)
         assert await asyncio.wait_for(handle.result(), timeout=5) is ShowtimeStatus.CANCELLED
@@ -198,7 +216,8 @@ class TestShowtimeLifecycle:
 class TestMovieLifecycle:
     async def test_coming_then_showing_then_ended(self, sessionmaker: SessionMaker, temporal: Client) -> None:
         today = local_today()
-        movie = await make_movie(sessionmaker, release_date=today, end_date=today, status=MovieStatus.COMING)
+        movie = await make_movie(sessionmaker, release_date=today, end_date=today, status=MovieStatus.COMING,
+                                 publish=False)
         show_at = utcnow() + timedelta(seconds=2)
         dates = MovieDates(
             movie_id=movie.id,
@@ -220,7 +239,7 @@ class TestMovieLifecycle:
         self, sessionmaker: SessionMaker, temporal: Client
     ) -> None:
         release = local_today() + timedelta(days=10)
-        movie = await make_movie(sessionmaker, release_date=release)
+        movie = await make_movie(sessionmaker, release_date=release, publish=False)
         assert movie.status is MovieStatus.COMING
         stale = MovieDates(
             movie_id=movie.id, release_date=local_today(), show_at=utcnow() + timedelta(seconds=1)
@@ -285,14 +304,16 @@ class TestSweep:
         )
         async with unit_of_work(sessionmaker) as session:
             session.add_all([overdue_start, overdue_end, soon])
+        # Movies whose timers never started (publish=False): what the sweep is the safety net for.
         released = await make_movie(
-            sessionmaker, release_date=local_today() - timedelta(days=1), status=MovieStatus.COMING
+            sessionmaker, release_date=local_today() - timedelta(days=1), status=MovieStatus.COMING, publish=False
         )
         finished = await make_movie(
             sessionmaker,
             release_date=local_today() - timedelta(days=30),
             end_date=local_today() - timedelta(days=1),
             status=MovieStatus.SHOWING,
+            publish=False,
         )
 
         result = await temporal.execute_workflow(

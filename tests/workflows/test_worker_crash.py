@@ -17,7 +17,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 
 from domain.bookings.models import BookingStatus
-from domain.bookings.saga import SagaState
+from domain.contracts.saga_states import SagaState
 from domain.bookings.schemas import BookingInput, CheckoutRequest, Requester, SeatSelection
 from domain.showtimes.models import SeatStatus
 from infra.db import SessionMaker
@@ -28,7 +28,7 @@ from tests.bookings_support import make_showtime, seat_ids, seats
 from tests.conftest import CRASH_NAMESPACE
 from tests.workflows.test_booking_saga import GatewayDouble, booking_row
 from workflows.booking import BookingWorkflow
-from workflows.queues import TaskQueue
+from domain.contracts.queues import TaskQueue
 
 ROOT = Path(__file__).resolve().parents[2]
 

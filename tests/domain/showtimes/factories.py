@@ -6,6 +6,8 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
+
 from domain.cinemas import service as cinemas_service
 from domain.cinemas.layout import LayoutSpec
 from domain.cinemas.models import TheaterStatus
@@ -13,6 +15,7 @@ from domain.cinemas.schemas import CinemaCreate, TheaterCreate
 from domain.movies import service as movies_service
 from domain.movies.models import Movie, MovieStatus
 from domain.movies.schemas import MovieCreate
+from domain.shared.outbox import OUTBOX
 from domain.shared.time import LOCAL_TZ, utcnow
 from domain.showtimes.models import Showtime
 from infra.db import SessionMaker, unit_of_work
@@ -39,7 +42,10 @@ async def make_movie(
     release_date: date | None = None,
     end_date: date | None = None,
     status: MovieStatus | None = None,
+    publish: bool = True,
 ) -> Movie:
+    """A movie made by the movies service; `publish=False` drops its movie.published event before the commit,
+    for tests that run the movie's lifecycle workflow themselves."""
     body = MovieCreate.model_validate(
         {
             "title": f"Phim thử {uuid.uuid4().hex[:8]}",
@@ -53,6 +59,8 @@ async def make_movie(
     )
     async with unit_of_work(sessionmaker) as session:
         created = await movies_service.create_movie(session, body=body, today=local_today())
+        if not publish:
+            await session.exec(delete(OUTBOX["movies"]).where(OUTBOX["movies"].c.aggregate_id == str(created.id)))
         return await movies_service.get_movie(session, movie_id=created.id)
 
 
