@@ -30,6 +30,7 @@ from infra.servers import Stack, postgres_url, start_servers
 from infra.settings import EmbeddedPorts, EventSettings, FacebookSettings, GoogleSettings, Settings
 from infra.temporal import connect_temporal
 from tests.fake_idp import CLIENTS, fake_idp_app
+from tests.tcp_gate import TcpGate
 from workers.registry import QUEUES, WorkerDeps, build_worker, subscriptions
 
 # A namespace only the crash tests' worker processes serve (the in-process worker serves "default").
@@ -147,13 +148,24 @@ async def temporal(settings: Settings) -> Client:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def temporal_gate(settings: Settings) -> AsyncIterator[TcpGate]:
+    """The event consumers reach Temporal through this gate: closing it takes Temporal away from them only."""
+    host, port = settings.resolved_temporal_address.rsplit(":", 1)
+    gate = TcpGate(host, int(port))
+    await gate.open()
+    yield gate
+    await gate.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def worker(temporal: Client, engine: AsyncEngine, sessionmaker: SessionMaker, redis: Redis,
-                 settings: Settings) -> AsyncIterator[None]:
+                 settings: Settings, temporal_gate: TcpGate) -> AsyncIterator[None]:
     """Every task queue served in-process, with the production registry, and the event relay and consumers."""
     deps = WorkerDeps(sessionmaker=sessionmaker, redis=redis, settings=settings)
     workers = [build_worker(temporal, queue, deps) for queue in QUEUES]
     tasks = [asyncio.create_task(w.run()) for w in workers]
-    events = EventRuntime(engine, sessionmaker, redis, settings.events, subscriptions(temporal, deps))
+    gated = await connect_temporal(temporal_gate.address, lazy=True)
+    events = EventRuntime(engine, sessionmaker, redis, settings.events, subscriptions(gated, deps))
     events.start()
     yield
     await events.stop()

@@ -44,6 +44,7 @@ class OutboxRelay:
                  schemas: Sequence[str] = SERVICE_SCHEMAS) -> None:
         self._engine, self._redis, self._settings, self._schemas = engine, redis, settings, tuple(schemas)
         self._wake = asyncio.Event()
+        self._dirty: set[str] = set(self._schemas)  # schemas with commits not drained yet (all at start)
         self._redis_run_id: str | None = None
         self._last_cleanup = 0.0
         self.published = 0  # rows published by this relay (a counter for logs and benchmarks)
@@ -57,23 +58,28 @@ class OutboxRelay:
                 if listener is None or listener.is_closed():
                     listener = await self._listen()
                 await self._check_redis()
-                published = await self.drain()
+                self._wake.clear()  # before draining: a commit from now on wakes the next round
+                dirty, self._dirty = self._dirty, set()
+                published = await self.drain(schemas=[s for s in self._schemas if s in dirty])
                 await self._cleanup()
                 backoff = 0.2
             except (RedisError, SQLAlchemyError, OSError, asyncpg.PostgresError) as error:
+                self._dirty = set(self._schemas)  # start again from a full drain
                 log.warning("relay paused for %.1fs: %r", backoff, error)
                 await _sleep_unless(stop, backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            if published == 0:
-                await self._wait(stop)
+            if published:
+                self._dirty.update(dirty)  # look again before sleeping
+            elif not await self._wait(stop):
+                self._dirty = set(self._schemas)  # the fallback poll: look everywhere
         if listener is not None and not listener.is_closed():
             await listener.close()
 
-    async def drain(self) -> int:
-        """Publish everything committed so far; the number of rows published."""
+    async def drain(self, schemas: Sequence[str] | None = None) -> int:
+        """Publish everything committed so far (in these schemas); the number of rows published."""
         total = 0
-        for schema in self._schemas:
+        for schema in self._schemas if schemas is None else schemas:
             while (count := await self.drain_schema(schema)) > 0:
                 total += count
                 if count < self._settings.relay_batch:
@@ -108,16 +114,18 @@ class OutboxRelay:
         await connection.add_listener(NOTIFY_CHANNEL, self._on_notify)
         return connection
 
-    def _on_notify(self, *_: Any) -> None:
+    def _on_notify(self, _connection: Any, _pid: int, _channel: str, schema: str) -> None:
+        self._dirty.add(schema)
         self._wake.set()
 
-    async def _wait(self, stop: asyncio.Event) -> None:
-        self._wake.clear()
+    async def _wait(self, stop: asyncio.Event) -> bool:
+        """Wait for a commit's NOTIFY (True) or the poll interval (False)."""
         waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
         await asyncio.wait(waiters, timeout=self._settings.relay_poll_interval.total_seconds(),
                            return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+        return self._wake.is_set()
 
     async def _check_redis(self) -> None:
         """A restarted Redis may have lost acknowledged writes: publish the recent rows again."""
@@ -131,6 +139,7 @@ class OutboxRelay:
                         "WHERE published_at > now() - make_interval(secs => :window)"), {"window": window})
                     if result.rowcount:
                         log.warning("Redis restarted: publishing %d %s events again", result.rowcount, schema)
+            self._dirty = set(self._schemas)
         self._redis_run_id = run_id
 
     async def _cleanup(self) -> None:
