@@ -19,6 +19,7 @@ from domain.showtimes.models import SeatStatus
 from infra.db import SessionMaker
 from tests.api.test_bookings import lock
 from tests.bookings_support import make_showtime, seat_ids, seats
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -89,7 +90,10 @@ async def test_cancel_on_the_gateway_page_frees_the_seats(client: httpx.AsyncCli
     order = await checkout(client, customer, hold["bookingId"], "MoMo")
     await customer_acts_on_gateway_page(order["paymentUrl"], "cancel")
     await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CANCELLED)
-    states = {label: s.status for label, s in (await seats(sessionmaker, showtime.id)).items()}
+    # The compensations run newest first: the booking is closed, then its seats are released.
+    found = await eventually(lambda: seats(sessionmaker, showtime.id),
+                             lambda now: now["A1"].status is now["A2"].status is SeatStatus.AVAILABLE, timeout=10)
+    states = {label: s.status for label, s in found.items()}
     assert states["A1"] is states["A2"] is SeatStatus.AVAILABLE
     await money_consistent(sessionmaker, [hold["bookingId"]])
 

@@ -7,7 +7,9 @@ Temporal Schedule) stays the safety net.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
@@ -34,38 +36,37 @@ from workflows.showtime_lifecycle import ShowtimeLifecycleWorkflow
 RPC_TIMEOUT = timedelta(seconds=5)
 
 
+async def _set_timers(temporal: Client, run: Any, times: ShowtimeTimes | MovieDates, workflow_id: str) -> None:
+    """Signal-with-start: start the timer workflow, or give the running one these times."""
+    async with temporal_call(f"scheduling {workflow_id}"):
+        await temporal.start_workflow(run, times, id=workflow_id, task_queue=TaskQueue.CATALOG,
+                                      start_signal="reschedule", start_signal_args=[times], rpc_timeout=RPC_TIMEOUT)
+
+
+async def _stop_timers(temporal: Client, run: Any, stop: Any, workflow_id: str) -> None:
+    """Tell a timer workflow to stop (none running is fine)."""
+    async with temporal_call(f"stopping {workflow_id}", missing_ok=True):
+        await temporal.get_workflow_handle_for(run, workflow_id).signal(stop, rpc_timeout=RPC_TIMEOUT)
+
+
 async def schedule_showtime_lifecycle(temporal: Client, times: ShowtimeTimes) -> None:
-    """Start the showtime's timer workflow, or move its timers to these times."""
-    async with temporal_call(f"scheduling showtime {times.showtime_id}"):
-        await temporal.start_workflow(
-            ShowtimeLifecycleWorkflow.run, times, id=showtime_lifecycle_workflow_id(times.showtime_id),
-            task_queue=TaskQueue.CATALOG, start_signal="reschedule", start_signal_args=[times],
-            rpc_timeout=RPC_TIMEOUT)
+    await _set_timers(temporal, ShowtimeLifecycleWorkflow.run, times,
+                      showtime_lifecycle_workflow_id(times.showtime_id))
 
 
-async def end_showtime_lifecycle(temporal: Client, showtime_id: object) -> None:
-    """Tell a cancelled showtime's timer workflow to stop (none running is fine)."""
-    handle = temporal.get_workflow_handle_for(ShowtimeLifecycleWorkflow.run,
-                                              showtime_lifecycle_workflow_id(showtime_id))  # type: ignore[arg-type]
-    async with temporal_call(f"stopping showtime {showtime_id}'s lifecycle", missing_ok=True):
-        await handle.signal(ShowtimeLifecycleWorkflow.cancel, rpc_timeout=RPC_TIMEOUT)
+async def end_showtime_lifecycle(temporal: Client, showtime_id: uuid.UUID) -> None:
+    await _stop_timers(temporal, ShowtimeLifecycleWorkflow.run, ShowtimeLifecycleWorkflow.cancel,
+                       showtime_lifecycle_workflow_id(showtime_id))
 
 
 async def schedule_movie_lifecycle(temporal: Client, dates: MovieDates) -> None:
-    """Start the movie's timer workflow (Coming → Showing → Ended), or give it the movie's new dates."""
-    async with temporal_call(f"scheduling movie {dates.movie_id}"):
-        await temporal.start_workflow(
-            MovieLifecycleWorkflow.run, dates, id=movie_lifecycle_workflow_id(dates.movie_id),
-            task_queue=TaskQueue.CATALOG, start_signal="reschedule", start_signal_args=[dates],
-            rpc_timeout=RPC_TIMEOUT)
+    """Coming → Showing → Ended at the movie's dates."""
+    await _set_timers(temporal, MovieLifecycleWorkflow.run, dates, movie_lifecycle_workflow_id(dates.movie_id))
 
 
-async def end_movie_lifecycle(temporal: Client, movie_id: object) -> None:
-    """Tell a deleted movie's timer workflow to stop (none running is fine)."""
-    handle = temporal.get_workflow_handle_for(MovieLifecycleWorkflow.run,
-                                              movie_lifecycle_workflow_id(movie_id))  # type: ignore[arg-type]
-    async with temporal_call(f"stopping movie {movie_id}'s lifecycle", missing_ok=True):
-        await handle.signal(MovieLifecycleWorkflow.stop, rpc_timeout=RPC_TIMEOUT)
+async def end_movie_lifecycle(temporal: Client, movie_id: uuid.UUID) -> None:
+    await _stop_timers(temporal, MovieLifecycleWorkflow.run, MovieLifecycleWorkflow.stop,
+                       movie_lifecycle_workflow_id(movie_id))
 
 
 def lifecycle_timers(temporal: Client) -> Subscription:
