@@ -34,7 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.contracts.events import DEAD_LETTER_STREAM, EventEnvelope, StockLow, Topic
 from domain.shared.time import utcnow
 from infra.db import SessionMaker
-from infra.events.consumer import EventConsumer, Handler, Subscription, failures_key
+from infra.events.consumer import EventConsumer, Handler, RetryLater, Subscription, failures_key
 from infra.events.relay import OutboxRelay
 from infra.processes import ManagedProcess, free_port
 from infra.redis import create_redis
@@ -445,3 +445,69 @@ async def test_always_failing_event_goes_to_the_dead_letter_stream(
     assert "ValueError" in letter["error"] and str(event_id) in letter["error"]
     assert calls == [event_id] * settings.max_failures
     assert consumer.applied == 0 and await applied_rows(engine, schema, {event_id}) == []
+
+
+# 6. A slow handler taken over while it runs -------------------------------------------------------
+async def test_event_claimed_while_its_first_consumer_still_applies_it_is_applied_once(
+        engine: AsyncEngine, sessionmaker: SessionMaker, redis: Redis, schema: str) -> None:
+    group = group_name("slow")
+    record = recorder(schema, group)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(session: AsyncSession, envelope: EventEnvelope) -> None:
+        await record(session, envelope)
+        started.set()
+        await release.wait()  # longer than claim_idle: "b" takes the event over meanwhile
+
+    async with own_group(redis, group):
+        event_id = await write_event(engine, schema, uuid.uuid4(), 1)
+        await OutboxRelay(engine, redis, FAST, schemas=(schema,)).drain()
+        a = EventConsumer(sessionmaker, redis, Subscription(group, PROCESSED_SCHEMA, (TOPIC,), slow), FAST,
+                          name="a")
+        b = EventConsumer(sessionmaker, redis, Subscription(group, PROCESSED_SCHEMA, (TOPIC,), record), FAST,
+                          name="b")
+        async with running(a.run):
+            await asyncio.wait_for(started.wait(), 10)
+            async with running(b.run):
+
+                async def claimed_by_b() -> bool:
+                    pending = await redis.xpending_range(TOPIC.stream, group, min="-", max="+", count=10)
+                    return [p["consumer"] for p in pending] == ["b"]
+
+                await wait_for(claimed_by_b, timeout=10, what="b claims the event a is still applying")
+                await asyncio.sleep(0.3)  # b now waits on a's uncommitted processed_event row
+                release.set()
+                await wait_for(lambda: _zero(pending_count(redis, group)), timeout=10, what="nothing pending")
+        rows = await applied_rows(engine, schema, {event_id})
+
+    assert (a.applied, b.applied) == (1, 0)
+    assert [row.event_id for row in rows] == [event_id]
+
+
+# 7. A transient failure is retried past max_failures, never dead-lettered -------------------------
+async def test_retry_later_is_retried_without_limit(
+        engine: AsyncEngine, sessionmaker: SessionMaker, redis: Redis, schema: str) -> None:
+    settings = FAST.model_copy(update={"max_failures": 2, "claim_idle": timedelta(seconds=0.5)})
+    group = group_name("retry")
+    record = recorder(schema, group)
+    calls: list[uuid.UUID] = []
+
+    async def flaky(session: AsyncSession, envelope: EventEnvelope) -> None:
+        calls.append(envelope.event_id)
+        if len(calls) <= 3:
+            raise RetryLater("provider down")
+        await record(session, envelope)
+
+    start = await stream_end(redis)
+    consumer = EventConsumer(sessionmaker, redis, Subscription(group, PROCESSED_SCHEMA, (TOPIC,), flaky),
+                             settings, name="only")
+    async with own_group(redis, group), running(consumer.run):
+        event_id = await write_event(engine, schema, uuid.uuid4(), 1)
+        await OutboxRelay(engine, redis, settings, schemas=(schema,)).drain()
+        await wait_for(lambda: _has(applied_rows(engine, schema, {event_id}), 1), timeout=15,
+                       what="applied after three transient failures")
+        await wait_for(lambda: _zero(pending_count(redis, group)), timeout=5, what="nothing pending")
+
+    assert calls == [event_id] * 4 and consumer.applied == 1
+    assert not [fields for _, fields in await redis.xrange(DEAD_LETTER_STREAM, min=start)
+                if fields.get("group") == group]
