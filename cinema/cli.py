@@ -16,6 +16,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
+from cinema.events_cli import events_app
 from cinema.seed import DEMO_ACCOUNTS, Seeded
 from cinema.supervisor import (
     StartupError,
@@ -32,6 +33,7 @@ from infra.settings import Settings, get_settings
 
 app = typer.Typer(help="Cinema-chain backend: run the whole system or one part of it.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
+app.add_typer(events_app, name="events")
 console = Console(highlight=False)
 
 READY_TIMEOUT = 90.0
@@ -264,8 +266,8 @@ def worker(
         show_default=False)] = None,
 ) -> None:
     """Run a worker for some or all task queues (the servers must be reachable)."""
+    from domain.contracts.queues import TaskQueue
     from workers.main import main as worker_main
-    from workflows.queues import TaskQueue
 
     known = {queue.value: queue for queue in TaskQueue} | {queue.name.lower(): queue for queue in TaskQueue}
     unknown = [name for name in queues or [] if name.lower() not in known]

@@ -1,4 +1,6 @@
-"""`/health`: each dependency's status; 503 when one is down."""
+"""`/health`: each dependency's status; 503 when one is down. Its `events` section tells how far behind the
+event pipeline is (unpublished outbox rows, dead letters): for operators and monitoring, it never changes
+the status code, and a server it cannot reach shows there as "down"."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from api.deps import PublicRoute
+from domain.contracts.queues import TaskQueue
+from infra.events import health as events_health
 from workflows.health import HealthWorkflow
-from workflows.queues import TaskQueue
 
 router = APIRouter(tags=["health"], route_class=PublicRoute)
 
@@ -50,6 +53,17 @@ async def _worker(request: Request) -> dict[str, Any]:
     return {"answeredBy": result.worker}
 
 
+async def _relay(request: Request) -> dict[str, Any]:
+    async with request.state.sessionmaker() as session:
+        lags = await events_health.relay_lag(await session.connection())
+    ages = [lag.oldest_age for lag in lags if lag.oldest_age is not None]
+    return {"unpublished": sum(lag.unpublished for lag in lags), "oldestAgeSeconds": max(ages, default=None)}
+
+
+async def _dead_letters(request: Request) -> dict[str, Any]:
+    return {"count": await events_health.dead_letter_count(request.state.redis)}
+
+
 @router.get("/health", summary="Status of the API and each dependency")
 async def health(request: Request, deep: bool = False) -> JSONResponse:
     """`?deep=true` also runs a workflow through a worker (API → Temporal → worker → activity)."""
@@ -57,9 +71,12 @@ async def health(request: Request, deep: bool = False) -> JSONResponse:
     if deep:
         checks["worker"] = _worker(request)
     timeouts = {"worker": 6.0}
+    events = {"relay": _relay(request), "deadLetters": _dead_letters(request)}
     results = await asyncio.gather(*(_check(probe, timeouts.get(name, CHECK_TIMEOUT))
-                                     for name, probe in checks.items()))
-    dependencies = dict(zip(checks, results, strict=True))
-    healthy = all(r["status"] == "up" for r in results)
-    return JSONResponse({"status": "ok" if healthy else "degraded", "dependencies": dependencies},
+                                     for name, probe in checks.items()),
+                                   *(_check(probe) for probe in events.values()))
+    dependencies = dict(zip(checks, results[:len(checks)], strict=True))
+    healthy = all(r["status"] == "up" for r in dependencies.values())
+    return JSONResponse({"status": "ok" if healthy else "degraded", "dependencies": dependencies,
+                         "events": dict(zip(events, results[len(checks):], strict=True))},
                         status_code=200 if healthy else 503)
