@@ -264,8 +264,13 @@ def worker(
     queues: Annotated[list[str] | None, typer.Argument(
         help="Task queues to serve, by name (cinema-system) or short name (system); default: all.",
         show_default=False)] = None,
+    events: Annotated[bool, typer.Option(
+        "--events/--no-events", help="Also run the event relay and consumers (infra/events/).")] = True,
+    events_only: Annotated[bool, typer.Option(
+        "--events-only", help="Only the event relay and consumers, no task queue.")] = False,
 ) -> None:
-    """Run a worker for some or all task queues (the servers must be reachable)."""
+    """Run a worker for some or all task queues, with the event relay and consumers (the servers must be
+    reachable)."""
     from domain.contracts.queues import TaskQueue
     from workers.main import main as worker_main
 
@@ -275,9 +280,12 @@ def worker(
         raise _fail(f"Unknown task queue {', '.join(unknown)}. Known: "
                     + ", ".join(f"{q.value} ({q.name.lower()})" for q in TaskQueue))
     chosen = [known[name.lower()].value for name in queues or []]
-    console.print(f"Worker serving {', '.join(chosen) if chosen else 'every task queue'}")
+    flags = ["--events-only"] if events_only else [] if events else ["--no-events"]
+    serving = "no task queue" if events_only else ", ".join(chosen) if chosen else "every task queue"
+    with_events = "" if flags == ["--no-events"] else ", with the event relay and consumers"
+    console.print(f"Worker serving {serving}{with_events}")
     try:
-        worker_main(chosen)
+        worker_main(chosen + flags)
     except RuntimeError as exc:
         if "client connect" not in str(exc):
             raise
