@@ -264,8 +264,11 @@ class TestEventsCommands:
                 await redis.xadd(stream, {"envelope": envelope_json(aggregate)})
                 line = await asyncio.wait_for(asyncio.to_thread(_line_with, proc, aggregate), timeout=15)
             assert TOPIC.value in line and '{"sagaId":' in line and line.rstrip().endswith("…")
+            # Keep reading: other tests' events keep coming, and a full pipe would block the tail's writes.
+            drain = asyncio.create_task(asyncio.to_thread(proc.stdout.read))
             proc.send_signal(signal.SIGINT)
             assert await asyncio.to_thread(proc.wait, 15) == 0
+            await drain
         finally:
             if proc.poll() is None:
                 proc.kill()
