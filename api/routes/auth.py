@@ -82,7 +82,8 @@ async def register(body: RegisterRequest, session: SessionDep, settings: Setting
     account = await auth_service.create_account(session, email=body.email, password=body.password,
                                                 first_name=body.first_name, last_name=body.last_name)
     await auth_service.request_email_verification(session, account=account, ttl=settings.email_token_ttl, now=now,
-                                                  key=settings.jwt_secret.get_secret_value())
+                                                  key=settings.jwt_secret.get_secret_value(),
+                                                  first_name=body.first_name)
     pair = await auth_service.issue_tokens(session, account=account, policy=_policy(settings), now=now)
     return _token_response(pair)
 

@@ -154,11 +154,11 @@ async def _mailed_token(session: AsyncSession, *, account: Account, purpose: str
 
 
 async def request_email_verification(session: AsyncSession, *, account: Account, ttl: timedelta, now: datetime,
-                                     key: str) -> uuid.UUID:
+                                     key: str, first_name: str | None = None) -> uuid.UUID:
     """user.registered: the auth mail sender (workers/subscribers/auth.py) mails the verification link."""
     return await _mailed_token(session, account=account, purpose=VERIFY_EMAIL, topic=Topic.USER_REGISTERED,
-                               payload=UserRegistered(user_id=account.id, email=account.email), ttl=ttl, now=now,
-                               key=key)
+                               payload=UserRegistered(user_id=account.id, email=account.email, first_name=first_name),
+                               ttl=ttl, now=now, key=key)
 
 
 async def request_password_reset(session: AsyncSession, *, account: Account, ttl: timedelta, now: datetime,

@@ -17,8 +17,9 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 
 from domain.bookings.models import BookingStatus
-from domain.contracts.saga_states import SagaState
 from domain.bookings.schemas import BookingInput, CheckoutRequest, Requester, SeatSelection
+from domain.contracts.queues import TaskQueue
+from domain.contracts.saga_states import SagaState
 from domain.showtimes.models import SeatStatus
 from infra.db import SessionMaker
 from infra.processes import ManagedProcess, wait_until
@@ -28,7 +29,6 @@ from tests.bookings_support import make_showtime, seat_ids, seats
 from tests.conftest import CRASH_NAMESPACE
 from tests.workflows.test_booking_saga import GatewayDouble, booking_row
 from workflows.booking import BookingWorkflow
-from domain.contracts.queues import TaskQueue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,8 +46,10 @@ class WorkerProcess:
                "CINEMA_SMTP_HOST": s.resolved_smtp_host, "CINEMA_SMTP_PORT": str(s.resolved_smtp_port),
                "CINEMA_ENV": "test"}
         before = self.log.read_text() if self.log.exists() else ""
-        self.proc = ManagedProcess(name="worker", argv=[sys.executable, "-m", "workers.main"], log_path=self.log,
-                                   env=env, cwd=ROOT).start()
+        # --no-events: the session's own relay and consumers deliver events; consumers of this process would
+        # take them too and talk to the crash-test namespace, where the sagas they address do not run.
+        self.proc = ManagedProcess(name="worker", argv=[sys.executable, "-m", "workers.main", "--no-events"],
+                                   log_path=self.log, env=env, cwd=ROOT).start()
         wait_until(lambda: self.log.read_text().count("worker serving") > before.count("worker serving"),
                    timeout=30, what="worker process", proc=self.proc)
 
