@@ -110,7 +110,7 @@ async def refresh_token(body: RefreshRequest, session: SessionDep,
     outcome = await auth_service.rotate_refresh_token(session, refresh_token=body.refresh_token,
                                                       policy=_policy(settings), now=utcnow())
     if isinstance(outcome, RefreshTokenReused):
-        await session.commit()  # keep the family's revocation, then refuse
+        # Answered, not raised: the request's unit of work commits the family's revocation, then we refuse.
         return JSONResponse(error_body(outcome.code, outcome.message), status_code=outcome.status_code)
     return _token_response(outcome)
 
