@@ -14,6 +14,7 @@ from temporalio import activity
 from temporalio.common import WorkflowIDConflictPolicy
 
 from domain.contracts.queues import TaskQueue
+from domain.contracts.workflow_ids import showtime_lifecycle_workflow_id
 from domain.movies import service as movies_service
 from domain.movies.models import Movie, MovieStatus
 from domain.movies.schemas import MovieQuery
@@ -30,7 +31,6 @@ from domain.showtimes.lifecycle import (
     movie_end_at,
     movie_moves_forward,
     movie_show_at,
-    showtime_workflow_id,
 )
 from infra.db import SessionMaker, unit_of_work
 
@@ -133,7 +133,7 @@ class CatalogLifecycleActivities:
             await client.start_workflow(
                 SHOWTIME_WORKFLOW,
                 times,
-                id=showtime_workflow_id(times.showtime_id),
+                id=showtime_lifecycle_workflow_id(times.showtime_id),
                 task_queue=TaskQueue.CATALOG,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 rpc_timeout=timedelta(seconds=10),

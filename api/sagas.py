@@ -16,6 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.bookings.schemas import CancellationInput, CancellationPlan, CancelRequest
 from domain.contracts.queues import TaskQueue
 from domain.contracts.saga_states import SagaState
+from domain.contracts.workflow_ids import cancellation_workflow_id
 from domain.shared.errors import DomainError, NotFound
 from workflows.cancellation import CancellationWorkflow
 from workflows.search_attributes import BOOKING_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
@@ -83,7 +84,7 @@ async def update_saga(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -
 async def cancel_booking(temporal: Client, *, booking_id: uuid.UUID, request: CancelRequest) -> CancellationPlan:
     """Start (or join) the booking's CancellationWorkflow and answer with its decision."""
     start = WithStartWorkflowOperation(
-        CancellationWorkflow.run, CancellationInput(booking_id=booking_id), id=f"cancellation-{booking_id}",
+        CancellationWorkflow.run, CancellationInput(booking_id=booking_id), id=cancellation_workflow_id(booking_id),
         task_queue=TaskQueue.BOOKINGS, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         search_attributes=TypedSearchAttributes([SearchAttributePair(BOOKING_ID, str(booking_id)),
                                                  SearchAttributePair(SAGA_STATE, SagaState.STARTED.value)]))

@@ -26,14 +26,6 @@ _SHOWTIME_ORDER = {
 _MOVIE_ORDER = {MovieStatus.COMING: 0, MovieStatus.SHOWING: 1, MovieStatus.ENDED: 2}
 
 
-def showtime_workflow_id(showtime_id: uuid.UUID) -> str:
-    return f"showtime-lifecycle-{showtime_id}"
-
-
-def movie_workflow_id(movie_id: uuid.UUID) -> str:
-    return f"movie-lifecycle-{movie_id}"
-
-
 def local_midnight(day: date) -> datetime:
     """The first instant of a local day, as an aware datetime."""
     return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)

@@ -18,11 +18,13 @@ from temporalio.worker import Replayer
 
 from domain.auth.roles import Role
 from domain.contracts.queues import TaskQueue
+from domain.contracts.workflow_ids import movie_lifecycle_workflow_id as movie_workflow_id
+from domain.contracts.workflow_ids import showtime_lifecycle_workflow_id as showtime_workflow_id
 from domain.movies import service as movies_service
 from domain.movies.models import MovieStatus
 from domain.shared.time import utcnow
 from domain.showtimes import service as showtimes_service
-from domain.showtimes.lifecycle import MovieDates, ShowtimeTimes, movie_workflow_id, showtime_workflow_id
+from domain.showtimes.lifecycle import MovieDates, ShowtimeTimes
 from domain.showtimes.models import Showtime, ShowtimeStatus
 from domain.showtimes.pricing import PricingPolicy
 from domain.showtimes.schemas import ShowtimeCreate
