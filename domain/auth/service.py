@@ -22,10 +22,9 @@ from domain.auth.passwords import hash_password, verify_password
 from domain.auth.repository import AuthRepository
 from domain.auth.roles import Role
 from domain.auth.tokens import hash_secret, issue_access_token, mailed_secret, new_secret
-from domain.contracts.events import PasswordResetRequested, Topic, UserRegistered
+from domain.contracts.events import EventModel, PasswordResetRequested, Topic, UserRegistered
 from domain.shared.errors import NotFound
 from domain.shared.outbox import emit
-from domain.shared.schemas import ApiModel
 from domain.users import service as users_service
 
 VERIFY_EMAIL = "verify_email"
@@ -144,7 +143,7 @@ async def create_one_time_token(session: AsyncSession, *, account: Account, purp
     return secret
 
 
-async def _mailed_token(session: AsyncSession, *, account: Account, purpose: str, topic: Topic, payload: ApiModel,
+async def _mailed_token(session: AsyncSession, *, account: Account, purpose: str, topic: Topic, payload: EventModel,
                         ttl: timedelta, now: datetime, key: str) -> uuid.UUID:
     event_id = uuid.uuid4()
     await AuthRepository(session).add(OneTimeToken(account_id=account.id, purpose=purpose, expires_at=now + ttl,

@@ -13,9 +13,8 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import Field
-
-from domain.shared.schemas import ApiModel
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 EVENT_VERSION = "1.0"
 
@@ -59,8 +58,14 @@ class Topic(StrEnum):
 DEAD_LETTER_STREAM = "events:dead"
 
 
+class EventModel(BaseModel):
+    """camelCase on the wire, like the API (BRIEF §4); the contracts import nothing of the services."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+
+
 # Payloads ---------------------------------------------------------------------------------------------
-class BookingCreated(ApiModel):
+class BookingCreated(EventModel):
     booking_id: uuid.UUID
     user_id: uuid.UUID
     showtime_id: uuid.UUID
@@ -72,7 +77,7 @@ class BookingCreated(ApiModel):
     expires_at: datetime
 
 
-class BookingConfirmed(ApiModel):
+class BookingConfirmed(EventModel):
     booking_id: uuid.UUID
     user_id: uuid.UUID
     showtime_id: uuid.UUID
@@ -82,7 +87,7 @@ class BookingConfirmed(ApiModel):
     confirmed_at: datetime
 
 
-class BookingCancelled(ApiModel):
+class BookingCancelled(EventModel):
     """A booking ended without being used: Cancelled (by someone, or compensated) or Expired (hold ran out)."""
 
     booking_id: uuid.UUID
@@ -95,7 +100,7 @@ class BookingCancelled(ApiModel):
     cancelled_at: datetime
 
 
-class PaymentInitiated(ApiModel):
+class PaymentInitiated(EventModel):
     payment_id: uuid.UUID
     booking_id: uuid.UUID
     user_id: uuid.UUID
@@ -104,7 +109,7 @@ class PaymentInitiated(ApiModel):
     expires_at: datetime | None = None
 
 
-class PaymentSettled(ApiModel):
+class PaymentSettled(EventModel):
     """payment.success and payment.failed: the IPN (or a query when none came) decided the payment."""
 
     payment_id: uuid.UUID
@@ -117,7 +122,7 @@ class PaymentSettled(ApiModel):
     settled_at: datetime
 
 
-class RefundRequested(ApiModel):
+class RefundRequested(EventModel):
     """A recorded refund the gateway has not finished: RefundWorkflow `refund-{refundId}` takes it on."""
 
     refund_id: uuid.UUID
@@ -129,7 +134,7 @@ class RefundRequested(ApiModel):
     flag: str | None = None
 
 
-class PaymentRefunded(ApiModel):
+class PaymentRefunded(EventModel):
     refund_id: uuid.UUID
     payment_id: uuid.UUID
     booking_id: uuid.UUID
@@ -137,32 +142,32 @@ class PaymentRefunded(ApiModel):
     refunded_at: datetime
 
 
-class EmailRequested(ApiModel):
+class EmailRequested(EventModel):
     to: str
     subject: str
     text: str
     html: str | None = None
 
 
-class SmsRequested(ApiModel):
+class SmsRequested(EventModel):
     to: str
     text: str
 
 
-class PushRequested(ApiModel):
+class PushRequested(EventModel):
     user_id: uuid.UUID
     title: str
     body: str
 
 
-class SagaStarted(ApiModel):
+class SagaStarted(EventModel):
     saga_id: uuid.UUID  # the booking id; the saga's workflow is booking-{sagaId}
     saga_type: str = "booking"
     user_id: uuid.UUID
     showtime_id: uuid.UUID
 
 
-class SagaStepEvent(ApiModel):
+class SagaStepEvent(EventModel):
     """saga.step.completed / saga.step.failed / saga.compensating (a compensation that ran)."""
 
     saga_id: uuid.UUID
@@ -172,13 +177,13 @@ class SagaStepEvent(ApiModel):
     error: str | None = None
 
 
-class SagaCompleted(ApiModel):
+class SagaCompleted(EventModel):
     saga_id: uuid.UUID
     saga_type: str = "booking"
     outcome: str  # CONFIRMED, or why it was compensated (HOLD_EXPIRED, PAYMENT_FAILED, ...)
 
 
-class AnalyticsBooking(ApiModel):
+class AnalyticsBooking(EventModel):
     booking_id: uuid.UUID
     showtime_id: uuid.UUID
     user_id: uuid.UUID
@@ -188,7 +193,7 @@ class AnalyticsBooking(ApiModel):
     at: datetime
 
 
-class AnalyticsRevenue(ApiModel):
+class AnalyticsRevenue(EventModel):
     payment_id: uuid.UUID
     booking_id: uuid.UUID
     method: str
@@ -196,7 +201,7 @@ class AnalyticsRevenue(ApiModel):
     at: datetime
 
 
-class ShowtimeTimesChanged(ApiModel):
+class ShowtimeTimesChanged(EventModel):
     """showtime.scheduled / showtime.rescheduled: the lifecycle timers follow these times."""
 
     showtime_id: uuid.UUID
@@ -206,7 +211,7 @@ class ShowtimeTimesChanged(ApiModel):
     end_time: datetime
 
 
-class ShowtimeCancelled(ApiModel):
+class ShowtimeCancelled(EventModel):
     """`bookingIds` are the paid bookings to cancel and refund in full."""
 
     showtime_id: uuid.UUID
@@ -220,7 +225,7 @@ class ShowtimeCancelled(ApiModel):
     booking_ids: list[uuid.UUID] = Field(default_factory=list)
 
 
-class MovieDatesChanged(ApiModel):
+class MovieDatesChanged(EventModel):
     """movie.published / movie.updated: the movie lifecycle follows these dates."""
 
     movie_id: uuid.UUID
@@ -229,11 +234,11 @@ class MovieDatesChanged(ApiModel):
     end_date: date | None = None
 
 
-class MovieDeleted(ApiModel):
+class MovieDeleted(EventModel):
     movie_id: uuid.UUID
 
 
-class UserRegistered(ApiModel):
+class UserRegistered(EventModel):
     """The verification mail's link is derived from this event's id (domain/auth/mails.py), never stored."""
 
     user_id: uuid.UUID
@@ -241,31 +246,31 @@ class UserRegistered(ApiModel):
     first_name: str | None = None
 
 
-class PasswordResetRequested(ApiModel):
+class PasswordResetRequested(EventModel):
     user_id: uuid.UUID
     email: str
 
 
-class StockLow(ApiModel):
+class StockLow(EventModel):
     cinema_id: uuid.UUID
     item_id: uuid.UUID
     quantity: int
     threshold: int
 
 
-class PromotionPublished(ApiModel):
+class PromotionPublished(EventModel):
     promotion_id: uuid.UUID
     title: str
 
 
-class TierChanged(ApiModel):
+class TierChanged(EventModel):
     user_id: uuid.UUID
     old_tier: str
     new_tier: str
 
 
 # Which service writes a topic (its outbox, in its own schema) and what `data` holds.
-TOPICS: dict[Topic, tuple[str, type[ApiModel]]] = {
+TOPICS: dict[Topic, tuple[str, type[EventModel]]] = {
     Topic.BOOKING_CREATED: ("bookings", BookingCreated),
     Topic.BOOKING_CONFIRMED: ("bookings", BookingConfirmed),
     Topic.BOOKING_CANCELLED: ("bookings", BookingCancelled),
@@ -303,16 +308,16 @@ def owner(topic: Topic) -> str:
     return TOPICS[topic][0]
 
 
-def payload_type(topic: Topic) -> type[ApiModel]:
+def payload_type(topic: Topic) -> type[EventModel]:
     return TOPICS[topic][1]
 
 
-class EventMetadata(ApiModel):
+class EventMetadata(EventModel):
     correlation_id: str | None = None  # the saga/booking (or request) it belongs to
     causation_id: str | None = None  # the event or request id that caused it
 
 
-class EventEnvelope(ApiModel):
+class EventEnvelope(EventModel):
     event_id: uuid.UUID
     event_type: Topic
     timestamp: datetime
@@ -321,6 +326,6 @@ class EventEnvelope(ApiModel):
     data: dict[str, object]
     metadata: EventMetadata = EventMetadata()
 
-    def payload(self) -> ApiModel:
+    def payload(self) -> EventModel:
         """`data` as the topic's payload type."""
         return payload_type(self.event_type).model_validate(self.data)
