@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.seats import SeatActivities
     from domain.bookings import payment_port as pay
     from domain.bookings.refunds import RefundInput
-    from domain.bookings.saga import SagaState, SagaStep, SagaView, StepStatus
+    from domain.bookings.saga import SagaStep, SagaView, StepStatus
     from domain.bookings.schemas import (
         BookingInput,
         BookingOutcome,
@@ -44,9 +44,10 @@ with workflow.unsafe.imports_passed_through():
         Requester,
         SeatSelection,
     )
+    from domain.contracts.queues import TaskQueue
+    from domain.contracts.saga_states import SagaState
     from domain.promotions.schemas import LoyaltyInput, ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
-    from workflows.queues import TaskQueue
-    from workflows.refund import RefundWorkflow
+    from workflows.refund import RefundWorkflow, child_refund_id
     from workflows.saga import DURABLE, INTERACTIVE, Saga, refusal
 
 T = TypeVar("T")
@@ -275,11 +276,12 @@ class BookingWorkflow:
     async def _start_refund(self, amount: int) -> None:
         """Compensates the payment: a RefundWorkflow of its own, which outlives this saga until the money is back."""
         booking = self._input
+        refund_id = workflow.uuid4()
         await workflow.start_child_workflow(
-            RefundWorkflow.run, RefundInput(refund_id=workflow.uuid4(), booking_id=booking.booking_id, amount=amount,
+            RefundWorkflow.run, RefundInput(refund_id=refund_id, booking_id=booking.booking_id, amount=amount,
                                             reason=self._outcome or "booking failed",
                                             payment_queue=booking.payment_queue),
-            id=f"refund-{booking.booking_id}", task_queue=TaskQueue.BOOKINGS,
+            id=child_refund_id(refund_id, booking.booking_id), task_queue=TaskQueue.BOOKINGS,
             parent_close_policy=ParentClosePolicy.ABANDON,
             search_attributes=refund_attributes(booking.booking_id))
 

@@ -30,9 +30,11 @@ with workflow.unsafe.imports_passed_through():
         Requester,
         ShowtimeRefundsInput,
     )
+    from domain.contracts.queues import TaskQueue
+    from domain.contracts.saga_states import SagaState
+    from domain.contracts.workflow_ids import cancellation_workflow_id
     from domain.promotions.schemas import LoyaltyInput
-    from workflows.queues import TaskQueue
-    from workflows.refund import RefundWorkflow
+    from workflows.refund import RefundWorkflow, child_refund_id
     from workflows.saga import DURABLE, INTERACTIVE, refusal
 
 
@@ -57,14 +59,15 @@ class CancellationWorkflow:
         await workflow.wait_condition(lambda: self._plan is not None or self._refused)
         plan = self._plan
         if plan is None:
-            self._set("FAILED")
+            self._set(SagaState.FAILED)
             return None
         if plan.refund_amount:
+            refund_id = workflow.uuid4()
             await workflow.start_child_workflow(
-                RefundWorkflow.run, RefundInput(refund_id=workflow.uuid4(), booking_id=plan.booking_id,
+                RefundWorkflow.run, RefundInput(refund_id=refund_id, booking_id=plan.booking_id,
                                                 amount=plan.refund_amount, reason=f"cancelled: {self._reason}",
                                                 payment_queue=input.payment_queue),
-                id=f"refund-{plan.booking_id}", task_queue=TaskQueue.BOOKINGS,
+                id=child_refund_id(refund_id, plan.booking_id), task_queue=TaskQueue.BOOKINGS,
                 parent_close_policy=ParentClosePolicy.ABANDON,
                 search_attributes=refund_attributes(plan.booking_id))
         await workflow.execute_activity_method(
@@ -75,7 +78,7 @@ class CancellationWorkflow:
             task_queue=TaskQueue.BOOKINGS, **DURABLE)
         await workflow.execute_activity_method(NotificationActivities.send_email, mail,
                                                task_queue=TaskQueue.NOTIFICATIONS, **DURABLE)
-        self._set("COMPLETED")
+        self._set(SagaState.COMPLETED)
         return plan
 
     @workflow.update
@@ -97,11 +100,11 @@ class CancellationWorkflow:
                 BookingActivities.cancel_booking, CancelBookingInput(plan=plan, reason=self._reason),
                 task_queue=TaskQueue.BOOKINGS, **DURABLE)
             self._plan = plan
-            self._set("BOOKING_CANCELLED")
+            self._set(SagaState.BOOKING_CANCELLED)
             return plan
 
-    def _set(self, state: str) -> None:
-        workflow.upsert_search_attributes([SAGA_STATE.value_set(state)])
+    def _set(self, state: SagaState) -> None:
+        workflow.upsert_search_attributes([SAGA_STATE.value_set(state.value)])
 
 
 @workflow.defn
@@ -119,7 +122,7 @@ class ShowtimeRefundsWorkflow:
                 await workflow.start_child_workflow(
                     CancellationWorkflow.run, CancellationInput(booking_id=booking_id, request=request,
                                                                 payment_queue=input.payment_queue),
-                    id=f"cancellation-{booking_id}", task_queue=TaskQueue.BOOKINGS,
+                    id=cancellation_workflow_id(booking_id), task_queue=TaskQueue.BOOKINGS,
                     parent_close_policy=ParentClosePolicy.ABANDON)
                 started += 1
             except WorkflowAlreadyStartedError:  # the customer was cancelling it already

@@ -7,6 +7,7 @@ attribute becomes REFUND_ESCALATED (Managers list them) and the workflow waits f
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from temporalio import workflow
@@ -20,17 +21,30 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities
     from domain.bookings import payment_port as pay
     from domain.bookings.refunds import RefundInput, RefundNotice, RefundOutcome
-    from workflows.queues import TaskQueue
+    from domain.contracts.queues import TaskQueue
+    from domain.contracts.saga_states import SagaState
+    from domain.contracts.workflow_ids import refund_workflow_id
 
 CALL = dict(start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=10))
+
+# Sagas used to start their RefundWorkflow as `refund-{bookingId}` (one refund per booking, and not the id
+# payments uses); those started before this patch keep that id when they replay.
+REFUND_ID_PATCH = "refund-workflow-id-by-refund"
+
+
+def child_refund_id(refund_id: uuid.UUID, booking_id: uuid.UUID) -> str:
+    """The id a saga (booking, cancellation) gives the RefundWorkflow it starts. Call it in workflow code only."""
+    if workflow.patched(REFUND_ID_PATCH):
+        return refund_workflow_id(refund_id)
+    return f"refund-{booking_id}"  # the id before REFUND_ID_PATCH
 
 
 @workflow.defn
 class RefundWorkflow:
     def __init__(self) -> None:
         self._retry = False
-        self._state = "REFUNDING"
+        self._state = SagaState.REFUNDING
 
     @workflow.run
     async def run(self, input: RefundInput) -> RefundOutcome:
@@ -39,15 +53,15 @@ class RefundWorkflow:
             attempt += 1
             result = await self._refund_once(input)
             if result.status is pay.SettlementStatus.SUCCESS:
-                self._set("REFUNDED")
+                self._set(SagaState.REFUNDED)
                 if input.notify:
                     await self._tell_customer(input)
                 return RefundOutcome(refund_id=input.refund_id, status="Refunded", attempts=attempt)
-            self._set("REFUND_ESCALATED")
+            self._set(SagaState.REFUND_ESCALATED)
             # A Manager looks at it (GET /api/bookings/refunds/stuck) and asks for another try.
             await workflow.wait_condition(lambda: self._retry)
             self._retry = False
-            self._set("REFUNDING")
+            self._set(SagaState.REFUNDING)
 
     async def _refund_once(self, input: RefundInput) -> pay.RefundResult:
         request = pay.RefundPaymentInput(booking_id=input.booking_id, refund_id=input.refund_id,
@@ -90,6 +104,6 @@ class RefundWorkflow:
     def state(self) -> str:
         return self._state
 
-    def _set(self, state: str) -> None:
+    def _set(self, state: SagaState) -> None:
         self._state = state
-        workflow.upsert_search_attributes([SAGA_STATE.value_set(state)])
+        workflow.upsert_search_attributes([SAGA_STATE.value_set(state.value)])

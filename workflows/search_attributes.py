@@ -3,7 +3,11 @@ see infra/servers.py SEARCH_ATTRIBUTES)."""
 
 from __future__ import annotations
 
+from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+
+with workflow.unsafe.imports_passed_through():
+    from domain.contracts.saga_states import SagaState
 
 BOOKING_ID = SearchAttributeKey.for_keyword("BookingId")
 USER_ID = SearchAttributeKey.for_keyword("UserId")
@@ -14,4 +18,4 @@ SAGA_STATE = SearchAttributeKey.for_keyword("SagaState")
 def refund_attributes(booking_id: object) -> TypedSearchAttributes:
     """A RefundWorkflow is found by its booking, and starts in state REFUNDING."""
     return TypedSearchAttributes([SearchAttributePair(BOOKING_ID, str(booking_id)),
-                                  SearchAttributePair(SAGA_STATE, "REFUNDING")])
+                                  SearchAttributePair(SAGA_STATE, SagaState.REFUNDING.value)])

@@ -6,9 +6,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
-from temporalio.client import WithStartWorkflowOperation
+from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api import sagas
 from api.deps import CurrentUser, ManagerUser, SessionDep, SettingsDep, StaffUser, TemporalDep
@@ -35,12 +35,14 @@ from domain.bookings.schemas import (
     StuckRefund,
     ValidateTicketRequest,
 )
+from domain.contracts.queues import TaskQueue
+from domain.contracts.saga_states import SagaState
+from domain.contracts.workflow_ids import refund_workflow_id
 from domain.shared.errors import Forbidden, NotFound
 from domain.shared.schemas import Page, PageParams
 from domain.shared.time import utcnow
 from infra.qr import qr_svg
 from workflows.booking import BookingWorkflow
-from workflows.queues import TaskQueue
 from workflows.refund import RefundWorkflow
 from workflows.search_attributes import BOOKING_ID
 
@@ -154,19 +156,53 @@ async def cancel(booking_id: BookingId, body: CancelBody, user: CurrentUser, tem
     return await sagas.cancel_booking(temporal, booking_id=booking_id, request=request)
 
 
+RefundOrBookingId = Annotated[uuid.UUID, Path(alias="id", description=(
+    "The refund's id (`refundId` in /refunds/stuck), or its booking's id: every escalated refund of it"))]
+ESCALATED_REFUNDS = (f'WorkflowType = "RefundWorkflow" AND SagaState = "{SagaState.REFUND_ESCALATED}" '
+                     'AND ExecutionStatus = "Running"')
+
+
+def refund_id_of(workflow_id: str, booking_id: str | None) -> uuid.UUID | None:
+    """The refund id in `refund-{refundId}`; None for the older `refund-{bookingId}` workflows."""
+    try:
+        refund_id = uuid.UUID(workflow_id[-36:])
+    except ValueError:
+        return None
+    return None if refund_workflow_id(refund_id) != workflow_id or str(refund_id) == booking_id else refund_id
+
+
 @router.get("/refunds/stuck", response_model=list[StuckRefund],
             summary="Refunds the gateway refused or left pending: they wait for a Manager (Temporal visibility)")
 async def stuck_refunds(manager: ManagerUser, temporal: TemporalDep) -> list[StuckRefund]:
-    query = 'WorkflowType = "RefundWorkflow" AND SagaState = "REFUND_ESCALATED" AND ExecutionStatus = "Running"'
-    return [StuckRefund(workflow_id=w.id, booking_id=w.typed_search_attributes.get(BOOKING_ID), since=w.start_time)
-            async for w in temporal.list_workflows(query, limit=200)]
+    stuck = []
+    async for w in temporal.list_workflows(ESCALATED_REFUNDS, limit=200):
+        booking_id = w.typed_search_attributes.get(BOOKING_ID)
+        stuck.append(StuckRefund(workflow_id=w.id, refund_id=refund_id_of(w.id, booking_id), booking_id=booking_id,
+                                 since=w.start_time))
+    return stuck
+
+
+async def signal_retry(temporal: Client, workflow_id: str) -> bool:
+    """Ask one RefundWorkflow to try again; False when it is not running."""
+    try:
+        await temporal.get_workflow_handle_for(RefundWorkflow.run, workflow_id).signal(RefundWorkflow.retry)
+    except RPCError as e:
+        if e.status is RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return True
 
 
 @router.post("/refunds/{id}/retry", status_code=status.HTTP_202_ACCEPTED,
-             summary="Try an escalated refund again (Manager)")
-async def retry_refund(booking_id: BookingId, manager: ManagerUser, temporal: TemporalDep) -> None:
-    handle = temporal.get_workflow_handle_for(RefundWorkflow.run, f"refund-{booking_id}")
-    try:
-        await handle.signal(RefundWorkflow.retry)
-    except RPCError as e:
-        raise NotFound("No refund for this booking.") from e
+             summary="Try an escalated refund again (Manager): by its refund id, or all of a booking's",
+             responses={404: {"description": "No running refund with this id, nor an escalated one of this booking"}})
+async def retry_refund(refund_or_booking_id: RefundOrBookingId, manager: ManagerUser, temporal: TemporalDep) -> None:
+    """`refund-{id}` first (a refund id, or an older refund keyed by its booking); else the booking's escalated
+    RefundWorkflows, found through visibility."""
+    async with saga_errors():  # Temporal not answering: 503
+        if await signal_retry(temporal, refund_workflow_id(refund_or_booking_id)):
+            return
+        query = f'{ESCALATED_REFUNDS} AND BookingId = "{refund_or_booking_id}"'
+        retried = [await signal_retry(temporal, w.id) async for w in temporal.list_workflows(query, limit=200)]
+    if not any(retried):
+        raise NotFound("No running refund with this id, nor an escalated refund of this booking.")

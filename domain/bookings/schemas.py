@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from domain.bookings.saga import SagaState
+from domain.contracts.saga_states import SagaState
 from domain.shared.schemas import ApiModel
 
 
@@ -215,5 +215,8 @@ class CancelBookingInput(BaseModel):
 
 class StuckRefund(ApiModel):
     workflow_id: str
+    refund_id: uuid.UUID | None = Field(description="Retry it by this id; null for refunds started before refunds "
+                                                    "had their own workflow id (`refund-{bookingId}`): retry those "
+                                                    "by bookingId")
     booking_id: str | None
     since: datetime
