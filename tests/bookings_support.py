@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from redis.asyncio import Redis
 from sqlmodel import col, select
+from temporalio.client import Client, WorkflowHandle
 
+from domain.bookings.refunds import RefundOutcome
 from domain.shared.time import utcnow
 from domain.showtimes import service as showtimes_service
 from domain.showtimes.models import SeatStatus, ShowtimeSeat
@@ -17,6 +20,7 @@ from domain.showtimes.schemas import ShowtimeCreate
 from domain.showtimes.service import ScheduleRules
 from infra.db import SessionMaker, unit_of_work
 from tests.domain.showtimes.factories import local_time, local_today, make_movie, make_theater
+from workflows.refund import RefundWorkflow
 
 # Row A: 10 standard seats with an aisle after 4; row B: 10 VIP; row C: couples in pairs.
 LAYOUT = {"rows": 3, "seatsPerRow": 10, "aisles": [4], "vipRows": ["B"], "coupleRows": ["C"], "brokenSeats": []}
@@ -68,3 +72,15 @@ async def confirmed_booking(sessionmaker: SessionMaker, redis: Redis, *, user_id
     await bookings.confirm_booking(ConfirmBookingInput(booking_id=booking_id, showtime_id=showtime.id,
                                                        payment_id=None))
     return booking_id
+
+
+async def refund_of(temporal: Client, booking_id: uuid.UUID) -> WorkflowHandle[RefundWorkflow, RefundOutcome]:
+    """The booking's one RefundWorkflow (`refund-{refundId}`), found through visibility by its BookingId."""
+    query = f'WorkflowType = "RefundWorkflow" AND BookingId = "{booking_id}"'
+    for _ in range(100):
+        ids = [w.id async for w in temporal.list_workflows(query)]
+        if ids:
+            assert len(ids) == 1, ids
+            return temporal.get_workflow_handle_for(RefundWorkflow.run, ids[0])
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no RefundWorkflow for booking {booking_id}")

@@ -24,20 +24,19 @@ from temporalio.worker import Replayer, Worker
 
 from domain.bookings import payment_port as pay
 from domain.bookings.models import Booking, BookingStatus
-from domain.bookings.saga import SagaState
 from domain.bookings.schemas import BookingInput, CheckoutRequest, Requester, SeatSelection
+from domain.contracts.queues import TaskQueue
+from domain.contracts.saga_states import SagaState
 from domain.promotions.models import Voucher
 from domain.promotions.schemas import VoucherCreate
 from domain.shared.time import utcnow
 from domain.showtimes.models import SeatStatus, ShowtimeSeat
 from domain.users import service as users_service
 from infra.db import SessionMaker, unit_of_work
-from tests.bookings_support import make_showtime, seat_ids, seats
+from tests.bookings_support import make_showtime, refund_of, seat_ids, seats
 from tests.conftest import Mailbox
 from workers.registry import ALL_WORKFLOWS
 from workflows.booking import BookingWorkflow
-from workflows.queues import TaskQueue
-from workflows.refund import RefundWorkflow
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -254,7 +253,7 @@ class TestUnpaidBooking:
         await saga.handle.signal(BookingWorkflow.payment_settled, fake.ipn(saga.booking_id))
         outcome = await asyncio.wait_for(saga.handle.result(), 30)
         assert outcome.outcome == "SEATS_LOST"
-        refunds = temporal.get_workflow_handle_for(RefundWorkflow.run, f"refund-{saga.booking_id}")
+        refunds = await refund_of(temporal, saga.booking_id)
         refund = await asyncio.wait_for(refunds.result(), 30)
         assert refund.status == "Refunded"
         assert fake.refunded[saga.booking_id] == fake.paid[saga.booking_id]

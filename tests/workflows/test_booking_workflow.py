@@ -12,10 +12,10 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from domain.bookings.saga import SagaState, StepStatus
 from domain.bookings.schemas import BookingInput, SeatSelection
+from domain.contracts.queues import TaskQueue
 from infra.db import SessionMaker
 from tests.bookings_support import locked, make_showtime, seat_ids
 from workflows.booking import BookingWorkflow
-from workflows.queues import TaskQueue
 from workflows.search_attributes import SAGA_STATE
 
 pytestmark = pytest.mark.usefixtures("worker")

@@ -19,16 +19,15 @@ from domain.auth.roles import Role
 from domain.bookings.models import BookingStatus, PaymentStatus
 from domain.bookings.refunds import RefundOutcome
 from domain.bookings.schemas import CancellationInput, CancelRequest, Requester
+from domain.contracts.queues import TaskQueue
 from domain.shared.time import utcnow
 from domain.showtimes.models import SeatStatus, Showtime
 from infra.db import SessionMaker, unit_of_work
 from infra.settings import Settings
-from tests.bookings_support import confirmed_booking, make_showtime, seats
+from tests.bookings_support import confirmed_booking, make_showtime, refund_of, seats
 from tests.conftest import Mailbox
 from tests.workflows.test_booking_saga import GatewayDouble, booking_row, gateway, mailbox_email  # noqa: F401
 from workflows.cancellation import CancellationWorkflow
-from workflows.queues import TaskQueue
-from workflows.refund import RefundWorkflow
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -64,8 +63,7 @@ async def test_days_ahead_full_refund_seats_back_points_revoked_and_mailed(
     assert row.status is BookingStatus.CANCELLED and row.payment_status is PaymentStatus.REFUNDED
     labels = await seats(sessionmaker, showtime.id)
     assert labels["A1"].status is labels["A2"].status is SeatStatus.AVAILABLE
-    refund: RefundOutcome = await asyncio.wait_for(
-        temporal.get_workflow_handle_for(RefundWorkflow.run, f"refund-{booking_id}").result(), 30)
+    refund: RefundOutcome = await asyncio.wait_for((await refund_of(temporal, booking_id)).result(), 30)
     assert refund.status == "Refunded" and fake.refunded[booking_id] == plan.paid
     mails = await mailbox.wait_for(await mailbox_email(sessionmaker, customer.id))
     assert any("cancelled" in m["subject"] for m in mails)

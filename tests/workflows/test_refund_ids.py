@@ -26,6 +26,7 @@ from domain.contracts.workflow_ids import refund_workflow_id
 from domain.showtimes.models import ShowtimeSeat
 from infra.db import SessionMaker, unit_of_work
 from infra.settings import Settings
+from tests.bookings_support import refund_of
 from tests.workflows.test_booking_saga import GatewayDouble, gateway  # noqa: F401 - the fixture
 from tests.workflows.test_booking_saga import start as start_saga
 from tests.workflows.test_cancellation import cancel, paid
@@ -64,18 +65,6 @@ async def stuck(client: httpx.AsyncClient, manager: Any, workflow_id: str) -> di
             return found[0]  # type: ignore[no-any-return]
         await asyncio.sleep(0.1)
     raise AssertionError(f"{workflow_id} never listed as stuck")
-
-
-async def refund_of(temporal: Client, booking_id: uuid.UUID) -> Refund:
-    """The booking's RefundWorkflow, found through visibility by its BookingId."""
-    query = f'WorkflowType = "RefundWorkflow" AND BookingId = "{booking_id}"'
-    for _ in range(100):
-        ids = [w.id async for w in temporal.list_workflows(query)]
-        if ids:
-            assert len(ids) == 1, ids
-            return temporal.get_workflow_handle_for(RefundWorkflow.run, ids[0])
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no RefundWorkflow for booking {booking_id}")
 
 
 class TestRetry:

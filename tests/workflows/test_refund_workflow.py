@@ -12,12 +12,12 @@ from temporalio.client import Client, WorkflowHandle
 
 from domain.bookings import payment_port as pay
 from domain.bookings.refunds import RefundInput, RefundOutcome
+from domain.contracts.queues import TaskQueue
 from infra.db import SessionMaker
 from infra.settings import Settings
 from tests.bookings_support import confirmed_booking, make_showtime
 from tests.conftest import Mailbox
 from tests.workflows.test_booking_saga import GatewayDouble, gateway  # noqa: F401 - the fixture
-from workflows.queues import TaskQueue
 from workflows.refund import RefundWorkflow
 from workflows.search_attributes import SAGA_STATE
 

@@ -1,0 +1,27 @@
+"""Histories recorded by earlier versions of the workflows replay on today's code (running sagas keep running).
+
+tests/workflows/histories/ holds them: a booking saga holding seats, one that lost a seat and refunded, a
+cancellation and its refund, all started before RefundWorkflow ids moved from `refund-{bookingId}` to
+`refund-{refundId}` (the `refund-workflow-id-by-refund` patch). Add one whenever a workflow changes shape.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workers.registry import ALL_WORKFLOWS
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_a_recorded_history_replays_on_the_current_workflows(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
