@@ -20,9 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from domain.auth.errors import TokenOutdated
-from domain.auth.roles import Role
 from domain.auth.tokens import AccessClaims, decode_access_token
 from domain.shared.errors import Forbidden, Unauthorized
+from domain.shared.roles import Role
 from infra.mail import Mailer
 from infra.settings import Settings
 

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cinema.seed_catalog import seed_cinemas, seed_genres, seed_movies
 from cinema.seed_showtimes import seed_showtimes
 from domain.auth import service as auth_service
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from infra.db import create_engine, make_sessionmaker, unit_of_work
 

@@ -227,7 +227,7 @@ async def make_user(sessionmaker: SessionMaker, settings: Settings) -> Any:
     import uuid
 
     from domain.auth import service as auth_service
-    from domain.auth.roles import Role
+    from domain.shared.roles import Role
     from domain.shared.time import utcnow
     from infra.db import unit_of_work
 

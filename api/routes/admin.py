@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import AdminUser, RedisDep, SessionDep, SettingsDep, invalidate_access_tokens, require_role
 from domain.auth import admin_queries
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from domain.shared.schemas import Page
 from domain.shared.time import utcnow
 from domain.users.schemas import AdminUserPublic, AdminUserQuery, RoleUpdate

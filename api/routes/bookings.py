@@ -13,7 +13,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from api import sagas
 from api.deps import CurrentUser, ManagerUser, SessionDep, SettingsDep, StaffUser, TemporalDep
 from api.sagas import ANSWER_WITHIN, booking_search_attributes, saga_errors, update_saga
-from domain.auth.roles import Role
 from domain.bookings import service as bookings_service
 from domain.bookings.checkin import EntryWindow
 from domain.bookings.models import Booking, BookingSeat
@@ -39,6 +38,7 @@ from domain.contracts.queues import TaskQueue
 from domain.contracts.saga_states import SagaState
 from domain.contracts.workflow_ids import refund_workflow_id
 from domain.shared.errors import Forbidden, NotFound
+from domain.shared.roles import Role
 from domain.shared.schemas import Page, PageParams
 from domain.shared.time import utcnow
 from infra.qr import qr_svg

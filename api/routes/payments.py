@@ -26,7 +26,6 @@ from api.deps import (
     SettingsDep,
     StaffUser,
 )
-from domain.auth.roles import Role
 from domain.payments import queries as payments_queries
 from domain.payments import service as payments_service
 from domain.payments.errors import NotYourPayment
@@ -44,6 +43,7 @@ from domain.payments.schemas import (
     VerifyResult,
 )
 from domain.shared.errors import InvalidInput, NotFound
+from domain.shared.roles import Role
 from domain.shared.schemas import Page
 from domain.shared.time import utcnow
 from infra.gateways.factory import build_gateways, payment_settings

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.auth import service as auth_service
 from domain.auth.models import Account
 from domain.auth.repository import AuthRepository
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from domain.shared.schemas import Page
 from domain.users import service as users_service
 from domain.users.errors import CannotDemoteSelf

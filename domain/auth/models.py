@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.auth.roles import Role
 from domain.shared.models import created_at_field, enum_column, updated_at_field, utc_datetime_field
+from domain.shared.roles import Role
 
 SCHEMA = "auth"
 

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.auth.models import Account, OAuthIdentity, OneTimeToken, RefreshToken
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 
 
 class AuthRepository:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import EmailStr, Field, field_validator
 
 from domain.auth.passwords import password_problem
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from domain.shared.schemas import ApiModel
 
 

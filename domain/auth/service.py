@@ -20,11 +20,11 @@ from domain.auth.errors import (
 from domain.auth.models import Account, OAuthIdentity, OneTimeToken, RefreshToken
 from domain.auth.passwords import hash_password, verify_password
 from domain.auth.repository import AuthRepository
-from domain.auth.roles import Role
 from domain.auth.tokens import hash_secret, issue_access_token, mailed_secret, new_secret
 from domain.contracts.events import EventModel, PasswordResetRequested, Topic, UserRegistered
 from domain.shared.errors import NotFound
 from domain.shared.outbox import emit
+from domain.shared.roles import Role
 from domain.users import service as users_service
 
 VERIFY_EMAIL = "verify_email"

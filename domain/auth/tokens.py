@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 import jwt
 
-from domain.auth.roles import Role
 from domain.shared.errors import Unauthorized
+from domain.shared.roles import Role
 
 ALGORITHM = "HS256"
 

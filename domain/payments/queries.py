@@ -7,13 +7,13 @@ from collections.abc import Mapping
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.auth.roles import Role
 from domain.payments import service
 from domain.payments.errors import NotYourPayment
 from domain.payments.gateway import Notice
 from domain.payments.models import Payment, PaymentMethod, Refund
 from domain.payments.repository import PaymentsRepository
 from domain.payments.schemas import MethodAvailability, PaymentPublic, PaymentQuery, RefundPublic, VerifyResult
+from domain.shared.roles import Role
 from domain.shared.schemas import Page
 
 

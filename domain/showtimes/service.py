@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.auth.roles import Role
 from domain.cinemas import service as cinemas_service
 from domain.cinemas.models import CinemaStatus, TheaterStatus
 from domain.cinemas.models import SeatStatus as PhysicalSeatStatus
@@ -22,6 +21,7 @@ from domain.contracts.events import ShowtimeTimesChanged, Topic
 from domain.movies import service as movies_service
 from domain.movies.models import Movie, MovieStatus
 from domain.shared.outbox import emit
+from domain.shared.roles import Role
 from domain.showtimes.errors import (
     CancelNeedsAdmin,
     CancelReasonRequired,

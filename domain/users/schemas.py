@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, ConfigDict, Field, StringConstraints, field_validator
 
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from domain.shared.schemas import ApiModel, PageParams
 from domain.shared.time import LOCAL_TZ
 from domain.users.models import Gender, MembershipTier

@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from domain.auth import service as auth_service
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from infra.db import SessionMaker, unit_of_work
 from infra.settings import Settings

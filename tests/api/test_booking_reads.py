@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from sqlalchemy import update
 from sqlmodel import col
 
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from domain.showtimes.models import Showtime
 from infra.db import SessionMaker, unit_of_work
 from infra.settings import Settings

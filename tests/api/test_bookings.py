@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from infra.db import SessionMaker
 from tests.bookings_support import locked, make_showtime, seat_ids
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from domain.shared.time import LOCAL_TZ
 
 # Ben Thanh market, Ho Chi Minh City; Hoan Kiem lake, Hanoi. Test cinemas stand by default where no

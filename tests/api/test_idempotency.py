@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from tests.api.test_promotions import voucher_body
 
 

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from domain.shared.time import LOCAL_TZ
 from infra.db import SessionMaker
 

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from domain.auth.roles import Role
 from domain.payments import momo, vnpay, zalopay
 from domain.payments.money import to_vnpay_amount
 from domain.payments.vntime import compact_timestamp, epoch_ms
+from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from infra.db import SessionMaker
 from infra.settings import Settings

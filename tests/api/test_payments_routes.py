@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from infra.db import SessionMaker
 from tests.payments_support import AMOUNT, act, open_payment, payments_of_booking, read, refunds_of
 

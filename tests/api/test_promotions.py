@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.auth.roles import Role
 from domain.promotions import service as promotions_service
 from domain.promotions.models import Voucher
 from domain.promotions.rules import VoucherNotUsable
+from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from infra.db import SessionMaker, unit_of_work
 

@@ -18,7 +18,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from api.app import create_app
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from infra.settings import Settings
 

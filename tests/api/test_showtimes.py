@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-from domain.auth.roles import Role
 from domain.cinemas.models import TheaterStatus
 from domain.movies.models import MovieStatus
+from domain.shared.roles import Role
 from domain.shared.time import LOCAL_TZ, utcnow
 from domain.showtimes.models import SeatStatus, SeatType, Showtime, ShowtimeSeat, ShowtimeStatus
 from domain.showtimes.pricing import PricingPolicy, quote

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from domain.users.models import MembershipTier, UserProfile
 from infra.db import SessionMaker, unit_of_work
 from infra.settings import Settings

@@ -37,7 +37,7 @@ from cinema.supervisor import (
     ports_needed,
     service_env,
 )
-from domain.auth.roles import Role
+from domain.shared.roles import Role
 from infra.processes import free_port
 from infra.settings import EmbeddedPorts, Settings
 from tests.conftest import Servers

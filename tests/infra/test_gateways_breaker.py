@@ -15,10 +15,10 @@ import pytest
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
-from domain.auth.roles import Role
 from domain.payments.errors import GatewayUnavailable
 from domain.payments.gateway import PaymentGateway, PaymentRef
 from domain.payments.models import PaymentMethod
+from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from infra.db import SessionMaker
 from infra.gateways.breaker import CircuitBreaker, CircuitOpen, CircuitState

@@ -15,11 +15,11 @@ from sqlmodel import col
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from domain.auth.roles import Role
 from domain.bookings.models import BookingStatus, PaymentStatus
 from domain.bookings.refunds import RefundOutcome
 from domain.bookings.schemas import CancellationInput, CancelRequest, Requester
 from domain.contracts.queues import TaskQueue
+from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from domain.showtimes.models import SeatStatus, Showtime
 from infra.db import SessionMaker, unit_of_work

@@ -16,12 +16,12 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from domain.auth.roles import Role
 from domain.contracts.queues import TaskQueue
 from domain.contracts.workflow_ids import movie_lifecycle_workflow_id as movie_workflow_id
 from domain.contracts.workflow_ids import showtime_lifecycle_workflow_id as showtime_workflow_id
 from domain.movies import service as movies_service
 from domain.movies.models import MovieStatus
+from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from domain.showtimes import service as showtimes_service
 from domain.showtimes.lifecycle import MovieDates, ShowtimeTimes

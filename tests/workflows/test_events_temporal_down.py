@@ -13,9 +13,9 @@ from sqlmodel import col, select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from domain.auth.roles import Role
 from domain.bookings.models import Booking, BookingStatus, PaymentStatus
 from domain.contracts.workflow_ids import showtime_refunds_workflow_id
+from domain.shared.roles import Role
 from infra.db import SessionMaker
 from infra.settings import Settings
 from tests.bookings_support import confirmed_booking, make_showtime

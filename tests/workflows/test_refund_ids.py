@@ -16,13 +16,13 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from domain.auth.roles import Role
 from domain.bookings import payment_port as pay
 from domain.bookings.refunds import RefundInput, RefundOutcome
 from domain.bookings.schemas import CancelRequest, CheckoutRequest, Requester
 from domain.contracts.queues import TaskQueue
 from domain.contracts.saga_states import SagaState
 from domain.contracts.workflow_ids import refund_workflow_id
+from domain.shared.roles import Role
 from domain.showtimes.models import ShowtimeSeat
 from infra.db import SessionMaker, unit_of_work
 from infra.settings import Settings

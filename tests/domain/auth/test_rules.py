@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.auth.passwords import hash_password, password_problem, verify_password
-from domain.auth.roles import Role
 from domain.auth.tokens import decode_access_token, hash_secret, issue_access_token, new_secret
 from domain.shared.errors import Unauthorized
+from domain.shared.roles import Role
 
 SECRET = "unit-secret-0123456789abcdef0123456789abcdef"
 
