@@ -58,12 +58,12 @@ async def confirmed_booking(sessionmaker: SessionMaker, redis: Redis, *, user_id
                             labels: list[str], secret: str) -> uuid.UUID:
     """A paid booking made with the saga's own activities (hold, record, confirm), minus the payment."""
     from activities.bookings import BookingActivities
-    from activities.seats import SeatActivities
+    from activities.showtimes import ShowtimeActivities
     from domain.bookings.schemas import ConfirmBookingInput, CreateBookingInput, LockSeatsInput
 
     booking_id, until = uuid.uuid4(), utcnow() + timedelta(minutes=10)
     ids = [uuid.UUID(i) for i in await seat_ids(sessionmaker, showtime.id, *labels)]
-    lines = await SeatActivities(sessionmaker, redis, PricingPolicy()).lock_seats(LockSeatsInput(
+    lines = await ShowtimeActivities(sessionmaker, redis, PricingPolicy()).lock_seats(LockSeatsInput(
         booking_id=booking_id, user_id=user_id, showtime_id=showtime.id, seat_ids=ids, until=until, max_seats=8))
     bookings = BookingActivities(sessionmaker, redis, secret)
     await bookings.create_booking(CreateBookingInput(

@@ -13,11 +13,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.bookings import BookingActivities
-from activities.catalog_lifecycle import CatalogLifecycleActivities
+from activities.movies import MovieActivities
 from activities.notifications import NotificationActivities
 from activities.payments import PaymentActivities
 from activities.promotions import PromotionActivities
-from activities.seats import SeatActivities
+from activities.showtimes import ShowtimeActivities
 from activities.system import SystemActivities
 from domain.contracts.queues import TaskQueue
 from domain.showtimes.pricing import PricingPolicy
@@ -29,15 +29,15 @@ from infra.gateways.journal import MessageJournal
 from infra.gateways.settings import PaymentSettings
 from infra.mail import Mailer
 from infra.settings import Settings, ShowtimeSettings
-from workers.catalog import ensure_sweep_schedule
 from workers.subscribers import auth as auth_subscribers
 from workers.subscribers import bookings as bookings_subscribers
 from workers.subscribers import payments as payments_subscribers
 from workers.subscribers import showtimes as showtimes_subscribers
+from workers.sweep_schedule import ensure_sweep_schedule
 from workflows.booking import BookingWorkflow
 from workflows.cancellation import CancellationWorkflow, ShowtimeRefundsWorkflow
-from workflows.catalog_sweep import CatalogSweepWorkflow
 from workflows.health import HealthWorkflow
+from workflows.lifecycle_sweep import LegacyCatalogSweepWorkflow, LifecycleSweepWorkflow
 from workflows.mail import SendMailWorkflow
 from workflows.movie_lifecycle import MovieLifecycleWorkflow
 from workflows.refund import RefundWorkflow
@@ -90,12 +90,20 @@ def _notification_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     return [notifications.send_email]
 
 
-def _catalog_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
-    lifecycle = CatalogLifecycleActivities(deps.sessionmaker)
+def _showtime_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     policy = PricingPolicy.from_settings(deps.showtimes.pricing, deps.showtimes.holidays)
-    seats = SeatActivities(deps.sessionmaker, deps.redis, policy)
-    return [lifecycle.advance_showtime_status, lifecycle.advance_movie_status, lifecycle.sweep_showtimes,
-            lifecycle.sweep_movies, lifecycle.arm_showtime_timers, seats.lock_seats, seats.release_seats]
+    showtimes = ShowtimeActivities(deps.sessionmaker, deps.redis, policy)
+    return [showtimes.lock_seats, showtimes.release_seats, showtimes.advance_showtime_status,
+            showtimes.sweep_showtimes, showtimes.arm_showtime_timers]
+
+
+def _movie_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
+    movies = MovieActivities(deps.sessionmaker)
+    return [movies.advance_movie_status, movies.sweep_movies]
+
+
+def _legacy_catalog_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
+    return _showtime_activities(deps) + _movie_activities(deps)
 
 
 def _booking_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
@@ -119,24 +127,32 @@ def _payment_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
             payments.refund_status]
 
 
-async def _catalog_start(client: Client, deps: WorkerDeps) -> None:
+async def _showtimes_start(client: Client, deps: WorkerDeps) -> None:
     await ensure_sweep_schedule(client, every=deps.showtimes.lifecycle_sweep_interval)
 
 
 QUEUES: dict[TaskQueue, QueueSpec] = {
     TaskQueue.SYSTEM: QueueSpec(workflows=[HealthWorkflow], activities=_system_activities),
     TaskQueue.NOTIFICATIONS: QueueSpec(workflows=[SendMailWorkflow], activities=_notification_activities),
-    TaskQueue.CATALOG: QueueSpec(workflows=[ShowtimeLifecycleWorkflow, MovieLifecycleWorkflow,
-                                            CatalogSweepWorkflow],
-                                 activities=_catalog_activities, on_start=_catalog_start),
+    TaskQueue.SHOWTIMES: QueueSpec(workflows=[ShowtimeLifecycleWorkflow, LifecycleSweepWorkflow],
+                                   activities=_showtime_activities, on_start=_showtimes_start),
+    TaskQueue.MOVIES: QueueSpec(workflows=[MovieLifecycleWorkflow], activities=_movie_activities),
     TaskQueue.BOOKINGS: QueueSpec(workflows=[BookingWorkflow, CancellationWorkflow, ShowtimeRefundsWorkflow,
                                              RefundWorkflow],
                                   activities=_booking_activities),
     TaskQueue.PROMOTIONS: QueueSpec(workflows=[], activities=_promotion_activities),
     TaskQueue.PAYMENTS: QueueSpec(workflows=[], activities=_payment_activities),
+    # Legacy: the showtimes and movies queues were one `cinema-catalog` queue. Lifecycle timers and sweeps
+    # started on it, and sagas that held seats before the `seats-on-showtimes-queue` patch, still schedule
+    # work there, so it serves the same workflows and activities. Removable once no workflow runs on it
+    # (see TaskQueue.LEGACY_CATALOG), together with LegacyCatalogSweepWorkflow.
+    TaskQueue.LEGACY_CATALOG: QueueSpec(workflows=[ShowtimeLifecycleWorkflow, MovieLifecycleWorkflow,
+                                                   LegacyCatalogSweepWorkflow],
+                                        activities=_legacy_catalog_activities),
 }
 
-ALL_WORKFLOWS = [wf for spec in QUEUES.values() for wf in spec.workflows]
+# Every workflow type once (the legacy queue serves some of them twice), e.g. for the Replayer.
+ALL_WORKFLOWS = list(dict.fromkeys(wf for spec in QUEUES.values() for wf in spec.workflows))
 
 
 def subscriptions(client: Client, deps: WorkerDeps) -> list[Subscription]:

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.bookings import BookingActivities
     from activities.notifications import NotificationActivities
     from activities.promotions import PromotionActivities
-    from activities.seats import SeatActivities
+    from activities.showtimes import ShowtimeActivities
     from domain.bookings import payment_port as pay
     from domain.bookings.refunds import RefundInput
     from domain.bookings.saga import SagaStep, SagaView, StepStatus
@@ -51,6 +51,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.saga import DURABLE, INTERACTIVE, Saga, refusal
 
 T = TypeVar("T")
+
+# Sagas before this patch held and released their seats on the `cinema-catalog` queue (now the showtimes
+# service's queue); they keep it when they replay, and the legacy queue is still served (workers/registry.py).
+SEATS_QUEUE_PATCH = "seats-on-showtimes-queue"
 
 
 def _refuse(code: str, message: str, status: int = 409) -> ApplicationError:
@@ -118,15 +122,16 @@ class BookingWorkflow:
             booking = self._input
             expires_at = workflow.now() + timedelta(seconds=booking.hold_seconds)
             release = ReleaseSeatsInput(booking_id=booking.booking_id, showtime_id=booking.showtime_id)
+            queue = TaskQueue.SHOWTIMES if workflow.patched(SEATS_QUEUE_PATCH) else TaskQueue.LEGACY_CATALOG
             self._saga.on_failure("release_seats", lambda: workflow.execute_activity_method(
-                SeatActivities.release_seats, release, task_queue=TaskQueue.CATALOG, **DURABLE))
+                ShowtimeActivities.release_seats, release, task_queue=queue, **DURABLE))
             try:
                 seats = await self._step("lock_seats", "showtimes", workflow.execute_activity_method(
-                    SeatActivities.lock_seats, LockSeatsInput(
+                    ShowtimeActivities.lock_seats, LockSeatsInput(
                         booking_id=booking.booking_id, user_id=booking.user_id, showtime_id=booking.showtime_id,
                         seat_ids=selection.seat_ids, until=expires_at, max_seats=booking.max_seats,
                         orphan_rule=booking.orphan_rule),
-                    task_queue=TaskQueue.CATALOG, **INTERACTIVE))
+                    task_queue=queue, **INTERACTIVE))
             except ActivityError as e:
                 self._lock_failed = True
                 raise refusal(e, "LOCK_FAILED") from e

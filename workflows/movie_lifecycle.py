@@ -4,6 +4,8 @@ Coming → Showing at local midnight of the release date, Showing → Ended when
 then it returns. `reschedule` (new dates) moves the timers and `stop` ends it (movie deleted). A movie
 with no end date waits for one. Steps are forward-only and check that the movie's dates are still the
 ones the timer was set from; if not, the workflow adopts the database's dates and waits again.
+It runs on the movies queue, and its step on the workflow's own queue (so a timer started on the
+legacy `cinema-catalog` queue keeps its steps there).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.catalog_lifecycle import CatalogLifecycleActivities
+    from activities.movies import MovieActivities
     from domain.movies.models import MovieStatus
     from domain.showtimes.lifecycle import AdvanceMovie, MovieDates, MovieState, due_movie_status
     from workflows.showtime_lifecycle import STEP
@@ -57,7 +59,7 @@ class MovieLifecycleWorkflow:
             end_date=self._dates.end_date,
         )
         return await workflow.execute_activity_method(
-            CatalogLifecycleActivities.advance_movie_status, step, **STEP
+            MovieActivities.advance_movie_status, step, **STEP
         )
 
     async def _sleep_until(self, moment: datetime | None) -> None:

@@ -3,7 +3,9 @@
 It sleeps until the showtime starts (→ Ongoing), then until it ends (→ Completed), and returns.
 `reschedule` moves its timers; `cancel` ends it. Each step asks the database to apply the status due
 at the workflow's time and adopts the times the database answers with, so a timer that raced a
-reschedule corrects itself instead of moving the showtime early.
+reschedule corrects itself instead of moving the showtime early. It runs on the showtimes queue, and
+its step on the workflow's own queue (so a timer started on the legacy `cinema-catalog` queue keeps
+its steps there).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from temporalio.common import RetryPolicy
 from workflows.search_attributes import SHOWTIME_ID
 
 with workflow.unsafe.imports_passed_through():
-    from activities.catalog_lifecycle import CatalogLifecycleActivities
+    from activities.showtimes import ShowtimeActivities
     from domain.showtimes.lifecycle import AdvanceShowtime, ShowtimeState, ShowtimeTimes
     from domain.showtimes.models import ShowtimeStatus
 
@@ -49,7 +51,7 @@ class ShowtimeLifecycleWorkflow:
             if wait > timedelta(0) and await self._woken_before(wait):
                 continue  # rescheduled or cancelled: look at the new times first
             state: ShowtimeState = await workflow.execute_activity_method(
-                CatalogLifecycleActivities.advance_showtime_status,
+                ShowtimeActivities.advance_showtime_status,
                 AdvanceShowtime(showtime_id=self._times.showtime_id, as_of=workflow.now()),
                 **STEP,
             )

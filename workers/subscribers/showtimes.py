@@ -36,10 +36,12 @@ from workflows.showtime_lifecycle import ShowtimeLifecycleWorkflow
 RPC_TIMEOUT = timedelta(seconds=5)
 
 
-async def _set_timers(temporal: Client, run: Any, times: ShowtimeTimes | MovieDates, workflow_id: str) -> None:
-    """Signal-with-start: start the timer workflow, or give the running one these times."""
+async def _set_timers(temporal: Client, run: Any, times: ShowtimeTimes | MovieDates, workflow_id: str,
+                      queue: TaskQueue) -> None:
+    """Signal-with-start: start the timer workflow, or give the running one these times (one still running on
+    the legacy queue stays there)."""
     async with temporal_call(f"scheduling {workflow_id}"):
-        await temporal.start_workflow(run, times, id=workflow_id, task_queue=TaskQueue.CATALOG,
+        await temporal.start_workflow(run, times, id=workflow_id, task_queue=queue,
                                       start_signal="reschedule", start_signal_args=[times], rpc_timeout=RPC_TIMEOUT)
 
 
@@ -51,7 +53,7 @@ async def _stop_timers(temporal: Client, run: Any, stop: Any, workflow_id: str) 
 
 async def schedule_showtime_lifecycle(temporal: Client, times: ShowtimeTimes) -> None:
     await _set_timers(temporal, ShowtimeLifecycleWorkflow.run, times,
-                      showtime_lifecycle_workflow_id(times.showtime_id))
+                      showtime_lifecycle_workflow_id(times.showtime_id), TaskQueue.SHOWTIMES)
 
 
 async def end_showtime_lifecycle(temporal: Client, showtime_id: uuid.UUID) -> None:
@@ -61,7 +63,8 @@ async def end_showtime_lifecycle(temporal: Client, showtime_id: uuid.UUID) -> No
 
 async def schedule_movie_lifecycle(temporal: Client, dates: MovieDates) -> None:
     """Coming → Showing → Ended at the movie's dates."""
-    await _set_timers(temporal, MovieLifecycleWorkflow.run, dates, movie_lifecycle_workflow_id(dates.movie_id))
+    await _set_timers(temporal, MovieLifecycleWorkflow.run, dates, movie_lifecycle_workflow_id(dates.movie_id),
+                      TaskQueue.MOVIES)
 
 
 async def end_movie_lifecycle(temporal: Client, movie_id: uuid.UUID) -> None:

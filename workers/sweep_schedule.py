@@ -1,4 +1,4 @@
-"""Set-up of the catalog queue's worker: the Temporal Schedule that runs the lifecycle sweep."""
+"""Set-up of the showtimes queue's worker: the Temporal Schedule that runs the lifecycle sweep."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.contracts.queues import TaskQueue
-from workflows.catalog_sweep import SCHEDULE_ID, CatalogSweep, CatalogSweepWorkflow
+from workflows.lifecycle_sweep import LEGACY_SCHEDULE_ID, SCHEDULE_ID, LifecycleSweep, LifecycleSweepWorkflow
 
 log = logging.getLogger("cinema.worker")
 
@@ -27,10 +28,10 @@ log = logging.getLogger("cinema.worker")
 def sweep_schedule(every: timedelta) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            CatalogSweepWorkflow.run,
-            CatalogSweep(horizon=2 * every),
+            LifecycleSweepWorkflow.run,
+            LifecycleSweep(horizon=2 * every),
             id=f"{SCHEDULE_ID}-run",
-            task_queue=TaskQueue.CATALOG,
+            task_queue=TaskQueue.SHOWTIMES,
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         # A slow sweep is never doubled up, and missed runs are not replayed: the next one catches up.
@@ -41,7 +42,8 @@ def sweep_schedule(every: timedelta) -> Schedule:
 
 
 async def ensure_sweep_schedule(client: Client, *, every: timedelta) -> None:
-    """Create the sweep's Schedule (and run it once now), or bring an existing one to `every`."""
+    """Create the sweep's Schedule (and run it once now), or bring an existing one to `every`; delete the
+    Schedule of the same sweep under its old id (`catalog-lifecycle-sweep`), so it runs once, not twice."""
     schedule = sweep_schedule(every)
     try:
         await client.create_schedule(SCHEDULE_ID, schedule, trigger_immediately=True)
@@ -53,3 +55,9 @@ async def ensure_sweep_schedule(client: Client, *, every: timedelta) -> None:
             return ScheduleUpdate(schedule=schedule)
 
         await client.get_schedule_handle(SCHEDULE_ID).update(keep_state)
+    try:
+        await client.get_schedule_handle(LEGACY_SCHEDULE_ID).delete()
+        log.info("deleted the legacy schedule %s (now %s)", LEGACY_SCHEDULE_ID, SCHEDULE_ID)
+    except RPCError as e:
+        if e.status is not RPCStatusCode.NOT_FOUND:
+            raise

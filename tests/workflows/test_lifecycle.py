@@ -35,7 +35,7 @@ from tests.domain.showtimes.factories import local_today, make_movie, make_theat
 from tests.eventually import eventually
 from workers.registry import ALL_WORKFLOWS
 from workers.subscribers import showtimes as lifecycle
-from workflows.catalog_sweep import SCHEDULE_ID, CatalogSweep, CatalogSweepWorkflow
+from workflows.lifecycle_sweep import SCHEDULE_ID, LifecycleSweep, LifecycleSweepWorkflow
 from workflows.movie_lifecycle import MovieLifecycleWorkflow
 from workflows.showtime_lifecycle import SHOWTIME_ID, ShowtimeLifecycleWorkflow
 
@@ -229,7 +229,7 @@ class TestMovieLifecycle:
             end_at=show_at + timedelta(seconds=2),
         )
         handle = await temporal.start_workflow(
-            MovieLifecycleWorkflow.run, dates, id=movie_workflow_id(movie.id), task_queue=TaskQueue.CATALOG
+            MovieLifecycleWorkflow.run, dates, id=movie_workflow_id(movie.id), task_queue=TaskQueue.MOVIES
         )
         showing_at = await _eventually(_movie_is(sessionmaker, movie.id, MovieStatus.SHOWING))
         assert showing_at >= show_at - TOLERANCE
@@ -247,7 +247,7 @@ class TestMovieLifecycle:
             movie_id=movie.id, release_date=local_today(), show_at=utcnow() + timedelta(seconds=1)
         )
         handle = await temporal.start_workflow(
-            MovieLifecycleWorkflow.run, stale, id=movie_workflow_id(movie.id), task_queue=TaskQueue.CATALOG
+            MovieLifecycleWorkflow.run, stale, id=movie_workflow_id(movie.id), task_queue=TaskQueue.MOVIES
         )
         await _eventually(lambda: _dates_are(handle, release))
         assert await _movie_is(sessionmaker, movie.id, MovieStatus.COMING)()
@@ -319,10 +319,10 @@ class TestSweep:
         )
 
         result = await temporal.execute_workflow(
-            CatalogSweepWorkflow.run,
-            CatalogSweep(horizon=timedelta(minutes=1)),
+            LifecycleSweepWorkflow.run,
+            LifecycleSweep(horizon=timedelta(minutes=1)),
             id=f"test-sweep-{uuid.uuid4()}",
-            task_queue=TaskQueue.CATALOG,
+            task_queue=TaskQueue.SHOWTIMES,
         )
         assert result.showtimes_started >= 1 and result.showtimes_completed >= 1
         assert result.movies_showing >= 1 and result.movies_ended >= 1 and result.timers_armed >= 1
@@ -335,10 +335,10 @@ class TestSweep:
         assert armed.status is WorkflowExecutionStatus.RUNNING
 
         again = await temporal.execute_workflow(  # a second sweep finds nothing left to fix for these rows
-            CatalogSweepWorkflow.run,
-            CatalogSweep(horizon=timedelta(minutes=1)),
+            LifecycleSweepWorkflow.run,
+            LifecycleSweep(horizon=timedelta(minutes=1)),
             id=f"test-sweep-{uuid.uuid4()}",
-            task_queue=TaskQueue.CATALOG,
+            task_queue=TaskQueue.SHOWTIMES,
         )
         assert again.timers_armed >= 1
         await temporal.get_workflow_handle_for(

@@ -1,4 +1,4 @@
-"""Lifecycle activities of the catalog: move showtimes and movies forward when their time comes.
+"""Activities of the movies service: move movies forward (Coming → Showing → Ended) when their dates come.
 
 Every step is idempotent and forward-only, decided in the database with the workflow's clock
 (`as_of`), so a retried or late step never moves anything backwards or early.
@@ -6,25 +6,16 @@ Every step is idempotent and forward-only, decided in the database with the work
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
-from temporalio.common import WorkflowIDConflictPolicy
 
-from domain.contracts.queues import TaskQueue
-from domain.contracts.workflow_ids import showtime_lifecycle_workflow_id
 from domain.movies import service as movies_service
 from domain.movies.models import Movie, MovieStatus
 from domain.movies.schemas import MovieQuery
 from domain.shared.errors import NotFound
-from domain.showtimes import service as showtimes_service
 from domain.showtimes.lifecycle import (
     AdvanceMovie,
-    AdvanceShowtime,
     MovieState,
-    ShowtimeState,
     SweepInput,
     SweepResult,
     due_movie_status,
@@ -34,9 +25,6 @@ from domain.showtimes.lifecycle import (
 )
 from infra.db import SessionMaker, unit_of_work
 
-log = logging.getLogger("cinema.lifecycle")
-
-SHOWTIME_WORKFLOW = "ShowtimeLifecycleWorkflow"
 PAGE = 100
 
 
@@ -46,17 +34,9 @@ def _movie_state(movie: Movie) -> MovieState:
     )
 
 
-class CatalogLifecycleActivities:
+class MovieActivities:
     def __init__(self, sessionmaker: SessionMaker) -> None:
         self._sessionmaker = sessionmaker
-
-    @activity.defn
-    async def advance_showtime_status(self, step: AdvanceShowtime) -> ShowtimeState:
-        """Set the status the showtime's own times make due at `as_of`; report the row as it now is."""
-        async with unit_of_work(self._sessionmaker) as session:
-            return await showtimes_service.advance_showtime(
-                session, showtime_id=step.showtime_id, as_of=step.as_of
-            )
 
     @activity.defn
     async def advance_movie_status(self, step: AdvanceMovie) -> MovieState:
@@ -76,13 +56,6 @@ class CatalogLifecycleActivities:
             if same_dates and movie_moves_forward(movie.status, step.target):
                 movie = await movies_service.set_status(session, movie_id=movie.id, status=step.target)
             return _movie_state(movie)
-
-    @activity.defn
-    async def sweep_showtimes(self, sweep: SweepInput) -> SweepResult:
-        """Move every overdue showtime forward (rows whose timer never ran, e.g. seeded ones)."""
-        async with unit_of_work(self._sessionmaker) as session:
-            started, completed = await showtimes_service.sweep_showtimes(session, as_of=sweep.as_of)
-        return SweepResult(showtimes_started=started, showtimes_completed=completed)
 
     @activity.defn
     async def sweep_movies(self, sweep: SweepInput) -> SweepResult:
@@ -119,23 +92,3 @@ class CatalogLifecycleActivities:
             if page * PAGE >= listed.total:
                 return found
             page += 1
-
-    @activity.defn
-    async def arm_showtime_timers(self, sweep: SweepInput) -> SweepResult:
-        """Make sure every showtime with a transition due within the horizon has its timer workflow."""
-        async with unit_of_work(self._sessionmaker) as session:
-            due = await showtimes_service.showtimes_due_before(
-                session, as_of=sweep.as_of, until=sweep.as_of + sweep.horizon
-            )
-        client = activity.client()
-        for times in due:
-            # USE_EXISTING: a running timer is left alone, so arming twice is harmless.
-            await client.start_workflow(
-                SHOWTIME_WORKFLOW,
-                times,
-                id=showtime_lifecycle_workflow_id(times.showtime_id),
-                task_queue=TaskQueue.CATALOG,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                rpc_timeout=timedelta(seconds=10),
-            )
-        return SweepResult(timers_armed=len(due))
