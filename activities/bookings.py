@@ -1,5 +1,9 @@
 """Booking activities: the booking row (create, close as compensation, confirm with its ticket) and selling
-its seats."""
+its seats; the cancellation of a paid booking (plan, cancel, mails).
+
+`close_booking` (the saga's compensation of `create_booking`: an unpaid booking ends Cancelled or Expired)
+and `cancel_booking` (the CancellationWorkflow's step: a paid booking is cancelled by the policy) are two
+things with two names, and each name is the same in the saga's steps, the activity and its events."""
 
 from __future__ import annotations
 
@@ -62,7 +66,7 @@ class BookingActivities:
             await bookings_service.close_unpaid(session, booking_id=input.booking_id,
                                                 status=BookingStatus(input.status), reason=input.reason,
                                                 now=utcnow())
-            await saga_step(session, Topic.SAGA_COMPENSATING, saga_id=input.booking_id, step="cancel_booking",
+            await saga_step(session, Topic.SAGA_COMPENSATING, saga_id=input.booking_id, step="close_booking",
                             service=SERVICE)
 
     @activity.defn

@@ -202,7 +202,9 @@ class BookingWorkflow:
 
     async def _record_and_charge(self, request: CheckoutRequest, discount: int) -> pay.PaymentStarted:
         hold, booking = self._require_hold(), self._input
-        self._saga.on_failure("cancel_booking", lambda: workflow.execute_activity_method(
+        # `close_booking` ends the unpaid booking (Cancelled or Expired); `cancel_booking` is the
+        # CancellationWorkflow's cancellation of a paid one. Each name is one step, one activity, one event.
+        self._saga.on_failure("close_booking", lambda: workflow.execute_activity_method(
             BookingActivities.close_booking, CloseBookingInput(
                 booking_id=booking.booking_id, status="Expired" if self._outcome == "HOLD_EXPIRED" else "Cancelled",
                 reason=self._outcome or "cancelled"), task_queue=TaskQueue.BOOKINGS, **DURABLE))

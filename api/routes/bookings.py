@@ -131,15 +131,12 @@ async def validate_ticket(booking_id: BookingId, body: ValidateTicketRequest, st
     return AdmissionPublic(booking_id=admission.booking_id, seats=admission.seats, id_check=admission.id_check)
 
 
-COUNTER_METHODS = {"Cash", "Card"}
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CheckoutView,
              summary="Check out a hold: voucher, booking, payment; answers with the totals and the payment URL")
 async def checkout(body: CheckoutBody, user: CurrentUser, temporal: TemporalDep) -> CheckoutView:
     """Counter payments (Cash, Card) are recorded by Staff; customers pay online (VNPay, MoMo, ZaloPay)."""
     is_staff = user.role.at_least(Role.STAFF)
-    if body.payment_method in COUNTER_METHODS and not is_staff:
+    if not body.payment_method.online and not is_staff:
         raise Forbidden("Cash and card payments are taken at the counter by staff.")
     handle = temporal.get_workflow_handle_for(BookingWorkflow.run, workflow_id(body.booking_id))
     request = CheckoutRequest(requester=Requester(user_id=user.user_id, is_staff=is_staff),

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from domain.contracts.payment_methods import PaymentMethod
 from domain.contracts.saga_states import SagaState
 from domain.shared.schemas import ApiModel
 
@@ -86,7 +87,7 @@ class CreateBookingInput(BaseModel):
     seats: list[SeatLine]
     discount: int
     voucher_code: str | None
-    payment_method: str
+    payment_method: PaymentMethod
     expires_at: datetime
 
 
@@ -142,7 +143,7 @@ class AdmissionPublic(ApiModel):
 class CheckoutRequest(BaseModel):
     requester: Requester
     voucher_code: str | None
-    payment_method: str
+    payment_method: PaymentMethod
 
 
 class CheckoutView(ApiModel):
@@ -152,7 +153,7 @@ class CheckoutView(ApiModel):
     total_amount: int
     discount: int
     final_amount: int
-    payment_method: str
+    payment_method: PaymentMethod
     payment_id: uuid.UUID
     payment_url: str | None
     expires_at: datetime
@@ -162,7 +163,7 @@ class CheckoutView(ApiModel):
 class CheckoutBody(ApiModel):
     booking_id: uuid.UUID
     voucher_code: str | None = Field(default=None, min_length=1, max_length=40)
-    payment_method: str = Field(pattern="^(VNPay|MoMo|ZaloPay|Cash|Card)$")
+    payment_method: PaymentMethod
 
 
 class CancelRequest(BaseModel):

@@ -14,24 +14,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from domain.contracts.payment_methods import PaymentMethod
 from domain.shared.models import created_at_field, enum_column, updated_at_field, utc_datetime_field
 
 SCHEMA = "payments"
-
-
-class PaymentMethod(StrEnum):
-    VNPAY = "VNPay"
-    MOMO = "MoMo"
-    ZALOPAY = "ZaloPay"
-    CASH = "Cash"
-    CARD = "Card"
-
-    @property
-    def online(self) -> bool:
-        return self in ONLINE_METHODS
-
-
-ONLINE_METHODS = frozenset({PaymentMethod.VNPAY, PaymentMethod.MOMO, PaymentMethod.ZALOPAY})
 
 
 class PaymentStatus(StrEnum):
