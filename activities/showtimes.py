@@ -14,7 +14,7 @@ from temporalio import activity
 from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.errors import refused_step
-from domain.bookings.schemas import LockSeatsInput, ReleaseSeatsInput, SeatLine
+from domain.bookings.schemas import LockSeatsInput, ReleaseSeatsInput
 from domain.contracts.events import Topic
 from domain.contracts.queues import TaskQueue
 from domain.contracts.workflow_ids import showtime_lifecycle_workflow_id
@@ -24,6 +24,7 @@ from domain.showtimes import seat_claims
 from domain.showtimes import service as showtimes_service
 from domain.showtimes.lifecycle import AdvanceShowtime, ShowtimeState, SweepInput, SweepResult
 from domain.showtimes.pricing import PricingPolicy
+from domain.showtimes.schemas import SeatLine
 from infra import seat_map_events
 from infra.db import SessionMaker, unit_of_work
 

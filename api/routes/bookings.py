@@ -29,7 +29,6 @@ from domain.bookings.schemas import (
     HoldView,
     LockSeatsRequest,
     Requester,
-    SeatLine,
     SeatSelection,
     StuckRefund,
     ValidateTicketRequest,
@@ -41,6 +40,7 @@ from domain.shared.errors import Forbidden, NotFound
 from domain.shared.roles import Role
 from domain.shared.schemas import Page, PageParams
 from domain.shared.time import utcnow
+from domain.showtimes.schemas import SeatLine
 from infra.qr import qr_svg
 from workflows.booking import BookingWorkflow
 from workflows.refund import RefundWorkflow

@@ -26,6 +26,7 @@ from domain.cinemas.schemas import (
 )
 from domain.shared.schemas import Page, PageParams
 from domain.shared.time import utcnow
+from domain.showtimes import service as showtimes_service
 
 CinemaId = Annotated[uuid.UUID, Path(alias="id", description="The cinema's id")]
 NestedCinemaId = Annotated[uuid.UUID, Path(alias="cinemaId", description="The cinema's id")]
@@ -88,7 +89,9 @@ async def update_cinema(cinema_id: CinemaId, body: CinemaUpdate, admin: AdminUse
 @guarded.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT,
                 summary="Delete a cinema (soft); refused with 409 while it has showtimes to come")
 async def delete_cinema(cinema_id: CinemaId, admin: AdminUser, session: SessionDep) -> Response:
-    await cinemas_service.delete_cinema(session, cinema_id=cinema_id, now=utcnow())
+    now = utcnow()
+    future = await showtimes_service.count_future_showtimes_for_cinema(session, cinema_id=cinema_id, now=now)
+    await cinemas_service.delete_cinema(session, cinema_id=cinema_id, now=now, future_showtimes=future)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -117,8 +120,9 @@ async def set_layout(cinema_id: NestedCinemaId, theater_id: TheaterId, body: Lay
     after those seat numbers; couple rows are pairs 1-2, 3-4, ... (even seat count, no aisle inside a
     pair); a broken half of a couple seat takes its partner out. Seats that keep their row and number
     keep their id; capacity becomes the seat count."""
+    future = await showtimes_service.count_future_showtimes_for_theater(session, theater_id=theater_id, now=utcnow())
     return await cinemas_service.set_layout(session, cinema_id=cinema_id, theater_id=theater_id, spec=body,
-                                            now=utcnow())
+                                            future_showtimes=future)
 
 
 @guarded.put("/{cinemaId}/theaters/{theaterId}/seats/{seatId}", response_model=list[SeatPublic],

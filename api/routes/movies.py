@@ -23,6 +23,7 @@ from domain.movies.schemas import (
 )
 from domain.shared.schemas import Page, PageParams
 from domain.shared.time import LOCAL_TZ, utcnow
+from domain.showtimes import service as showtimes_service
 
 MovieId = Annotated[uuid.UUID, Path(alias="id", description="The movie's id")]
 
@@ -95,7 +96,9 @@ async def update_movie(movie_id: MovieId, body: MovieUpdate, admin: AdminUser,
 @guarded.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT,
                summary="Delete a movie (soft); refused with 409 while it has showtimes to come")
 async def delete_movie(movie_id: MovieId, admin: AdminUser, session: SessionDep) -> Response:
-    await movies_service.delete_movie(session, movie_id=movie_id, now=utcnow())
+    now = utcnow()
+    future = await showtimes_service.count_future_showtimes(session, movie_id=movie_id, now=now)
+    await movies_service.delete_movie(session, movie_id=movie_id, now=now, future_showtimes=future)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from domain.contracts.payment_methods import PaymentMethod
 from domain.contracts.saga_states import SagaState
 from domain.shared.schemas import ApiModel
+from domain.showtimes.schemas import SeatLine
 
 
 class BookingInput(BaseModel):
@@ -33,14 +34,6 @@ class Requester(BaseModel):
 
 class SeatSelection(BaseModel):
     seat_ids: list[uuid.UUID]
-
-
-class SeatLine(ApiModel):
-    seat_id: uuid.UUID
-    row: str
-    number: int
-    type: str
-    price: int
 
 
 class LockSeatsInput(BaseModel):

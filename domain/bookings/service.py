@@ -11,7 +11,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.bookings.checkin import ID_CHECK_RATINGS, Admission, EntryWindow, TicketRefused, admit
 from domain.bookings.models import Booking, BookingSeat, BookingStatus, PaymentStatus
 from domain.bookings.repository import BookingRepository
-from domain.bookings.schemas import SeatLine
 from domain.bookings.tickets import decode_ticket
 from domain.contracts import events
 from domain.contracts.events import Topic
@@ -19,6 +18,7 @@ from domain.movies import service as movies_service
 from domain.shared.errors import Conflict, NotFound
 from domain.shared.outbox import emit
 from domain.showtimes import service as showtimes_service
+from domain.showtimes.schemas import SeatLine
 
 
 class BookingNotFound(NotFound):

@@ -10,8 +10,8 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from domain.cinemas.layout import LayoutSpec
 from domain.cinemas.models import CinemaStatus, ScreenType, SeatStatus, SeatType, TheaterStatus
+from domain.shared.phone import normalize_vn_phone
 from domain.shared.schemas import ApiModel, PageParams
-from domain.users.schemas import normalize_vn_phone
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]

@@ -91,17 +91,19 @@ async def update_cinema(session: AsyncSession, *, cinema_id: uuid.UUID, changes:
     return cinema
 
 
-async def delete_cinema(session: AsyncSession, *, cinema_id: uuid.UUID, now: datetime) -> None:
-    """Soft-delete a cinema, refused while any of its theaters has showtimes to come."""
+async def delete_cinema(session: AsyncSession, *, cinema_id: uuid.UUID, now: datetime,
+                        future_showtimes: int) -> None:
+    """Soft-delete a cinema, refused while any of its theaters has showtimes to come.
+
+    `future_showtimes` is the showtimes service's count over the cinema's theaters at `now`: the caller
+    asks it first (showtimes depends on cinemas, never the other way round)."""
     repo = CinemasRepository(session)
     cinema = await repo.cinema(cinema_id, for_update=True)
     if cinema is None:
         raise CinemaNotFound("No such cinema.", {"cinemaId": str(cinema_id)})
-    future = sum([await _future_showtimes(session, theater_id, now)
-                  for theater_id in await repo.theater_ids(cinema_id)])
-    if future:
-        raise HasFutureShowtimes(f"The cinema still has {future} showtime(s) to come; cancel them first.",
-                                 {"futureShowtimes": future})
+    if future_showtimes:
+        raise HasFutureShowtimes(f"The cinema still has {future_showtimes} showtime(s) to come; cancel them first.",
+                                 {"futureShowtimes": future_showtimes})
     cinema.deleted_at = now
     await repo.save(cinema)
 
@@ -184,16 +186,17 @@ async def update_theater(session: AsyncSession, *, cinema_id: uuid.UUID, theater
 
 
 async def set_layout(session: AsyncSession, *, cinema_id: uuid.UUID, theater_id: uuid.UUID,
-                     spec: LayoutSpec, now: datetime) -> SeatMap:
-    """Create or replace the theater's seats from a layout, refused while it has showtimes to come."""
+                     spec: LayoutSpec, future_showtimes: int) -> SeatMap:
+    """Create or replace the theater's seats from a layout, refused while it has showtimes to come.
+
+    `future_showtimes` is the showtimes service's count for this theater: the caller asks it first."""
     planned = plan_layout(spec)
     repo = CinemasRepository(session)
     # The lock queues layout changes of one theater behind each other.
     theater = await theater_of_cinema(session, cinema_id=cinema_id, theater_id=theater_id, for_update=True)
-    future = await _future_showtimes(session, theater_id, now)
-    if future:
-        raise HasFutureShowtimes(f"The theater has {future} showtime(s) to come on the current seats; "
-                                 "cancel or move them first.", {"futureShowtimes": future})
+    if future_showtimes:
+        raise HasFutureShowtimes(f"The theater has {future_showtimes} showtime(s) to come on the current seats; "
+                                 "cancel or move them first.", {"futureShowtimes": future_showtimes})
     seats = await _apply_layout(repo, theater, spec, planned)
     await repo.save(theater)
     return _seat_map(theater, seats)
@@ -230,13 +233,6 @@ async def _apply_layout(repo: CinemasRepository, theater: Theater, spec: LayoutS
     theater.capacity = len(seats)
     theater.layout = spec.model_dump(mode="json", by_alias=True)
     return seats
-
-
-async def _future_showtimes(session: AsyncSession, theater_id: uuid.UUID, now: datetime) -> int:
-    # Imported here: the showtimes service imports this module.
-    from domain.showtimes import service as showtimes_service
-
-    return await showtimes_service.count_future_showtimes_for_theater(session, theater_id=theater_id, now=now)
 
 
 def _seat_map(theater: Theater, seats: Sequence[Seat]) -> SeatMap:

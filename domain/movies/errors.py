@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from domain.shared.errors import Conflict, InvalidInput, NotFound
-from domain.users.errors import AvatarTooLarge
+from domain.shared.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 
 
 class MovieNotFound(NotFound):
@@ -38,5 +37,5 @@ class MovieNotReleased(Conflict):
     code = "MOVIE_NOT_RELEASED"
 
 
-class PosterTooLarge(AvatarTooLarge):
+class PosterTooLarge(PayloadTooLarge):
     """An uploaded poster over the upload limit (same status and code as an oversized avatar)."""

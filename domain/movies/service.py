@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,13 +34,10 @@ from domain.movies.schemas import (
     ReviewPublic,
     movie_values,
 )
+from domain.shared.images import ImageStore, clean_image
 from domain.shared.outbox import emit
 from domain.shared.schemas import Page, PageParams
 from domain.users import service as users_service
-from domain.users.service import clean_image
-
-if TYPE_CHECKING:
-    from infra.storage import Storage
 
 
 async def get_movie(session: AsyncSession, *, movie_id: uuid.UUID) -> Movie:
@@ -166,25 +162,24 @@ async def update_movie(session: AsyncSession, *, movie_id: uuid.UUID, changes: M
     return await movie_detail(session, movie_id=movie_id)
 
 
-async def delete_movie(session: AsyncSession, *, movie_id: uuid.UUID, now: datetime) -> None:
-    """Soft-delete a movie, refused while it has showtimes still to come."""
-    # Imported here: the showtimes service imports this module.
-    from domain.showtimes import service as showtimes_service
+async def delete_movie(session: AsyncSession, *, movie_id: uuid.UUID, now: datetime, future_showtimes: int) -> None:
+    """Soft-delete a movie, refused while it has showtimes still to come.
 
+    `future_showtimes` is the showtimes service's count for this movie at `now`: the caller asks it
+    first (showtimes depends on movies, never the other way round)."""
     repo = MoviesRepository(session)
     movie = await repo.movie(movie_id, for_update=True)
     if movie is None:
         raise MovieNotFound("No such movie.", {"movieId": str(movie_id)})
-    future = await showtimes_service.count_future_showtimes(session, movie_id=movie_id, now=now)
-    if future:
-        raise MovieHasShowtimes(f"The movie still has {future} showtime(s) to come; cancel them first.",
-                                {"futureShowtimes": future})
+    if future_showtimes:
+        raise MovieHasShowtimes(f"The movie still has {future_showtimes} showtime(s) to come; cancel them first.",
+                                {"futureShowtimes": future_showtimes})
     movie.deleted_at = now
     await repo.save(movie)
     await emit(session, Topic.MOVIE_DELETED, MovieDeleted(movie_id=movie.id), aggregate_id=movie.id)
 
 
-async def set_poster(session: AsyncSession, storage: Storage, *, movie_id: uuid.UUID, data: bytes,
+async def set_poster(session: AsyncSession, storage: ImageStore, *, movie_id: uuid.UUID, data: bytes,
                      max_bytes: int) -> Movie:
     """Check and re-encode an uploaded poster like an avatar, store it, and point the movie at it."""
     if len(data) > max_bytes:

@@ -43,3 +43,15 @@ class InvalidInput(DomainError):
 class TooManyRequests(DomainError):
     status_code = 429
     code = "RATE_LIMITED"
+
+
+class PayloadTooLarge(DomainError):
+    """An upload over its size limit; each context names its own (AvatarTooLarge, PosterTooLarge)."""
+
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedImage(DomainError):
+    status_code = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"

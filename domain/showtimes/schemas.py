@@ -25,6 +25,15 @@ def _not_null(value: Any) -> Any:
     return value
 
 
+class SeatLine(ApiModel):
+    """One held or booked seat with its price, as the seat claim answers and a booking keeps it."""
+
+    seat_id: uuid.UUID
+    row: str
+    number: int
+    type: str
+    price: int
+
 class SeatPricingIn(ApiModel):
     """A showtime's own price for one seat type: `price` (VND, fixed) or `multiplier` of the base price."""
 

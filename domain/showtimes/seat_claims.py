@@ -16,14 +16,14 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.bookings.schemas import SeatLine
-from domain.bookings.seat_rules import RowSeat, check_couples, check_no_orphans, check_size
 from domain.shared.errors import Conflict
 from domain.showtimes.errors import ShowtimeNotFound
 from domain.showtimes.models import SeatStatus, Showtime, ShowtimeSeat, ShowtimeStatus
 from domain.showtimes.pricing import PricingPolicy
 from domain.showtimes.queries import seat_type_prices
 from domain.showtimes.repository import ShowtimeRepository
+from domain.showtimes.schemas import SeatLine
+from domain.showtimes.seat_rules import RowSeat, check_couples, check_no_orphans, check_size
 
 
 class SeatsUnavailable(Conflict):

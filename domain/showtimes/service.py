@@ -69,6 +69,13 @@ async def count_future_showtimes_for_theater(
     return await ShowtimeRepository(session).count_future(now=now, theater_id=theater_id)
 
 
+async def count_future_showtimes_for_cinema(session: AsyncSession, *, cinema_id: uuid.UUID, now: datetime) -> int:
+    """Count the showtimes, over all the cinema's theaters, that are not cancelled and start after `now`."""
+    repo = ShowtimeRepository(session)
+    return sum([await repo.count_future(now=now, theater_id=theater_id)
+                for theater_id in await cinemas_service.theater_ids_of_cinema(session, cinema_id=cinema_id)])
+
+
 async def count_live_showtimes(
     session: AsyncSession, *, theater_id: uuid.UUID, starts_from: datetime, starts_before: datetime
 ) -> int:

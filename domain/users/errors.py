@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from domain.shared.errors import Conflict, DomainError, NotFound
+from domain.shared.errors import Conflict, NotFound, PayloadTooLarge
 
 
 class ProfileNotFound(NotFound):
     code = "PROFILE_NOT_FOUND"
 
 
-class AvatarTooLarge(DomainError):
-    status_code = 413
-    code = "PAYLOAD_TOO_LARGE"
-
-
-class UnsupportedImage(DomainError):
-    status_code = 415
-    code = "UNSUPPORTED_MEDIA_TYPE"
+class AvatarTooLarge(PayloadTooLarge):
+    """An uploaded avatar over the upload limit."""
 
 
 class CannotDemoteSelf(Conflict):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
@@ -10,14 +9,11 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, ConfigDict, Field, StringConstraints, field_validator
 
+from domain.shared.phone import normalize_vn_phone
 from domain.shared.roles import Role
 from domain.shared.schemas import ApiModel, PageParams
 from domain.shared.time import LOCAL_TZ
 from domain.users.models import Gender, MembershipTier
-
-# Mobile numbers (03x/05x/07x/08x/09x + 8 digits) and landlines (02xx + 8 digits) after 0 or +84.
-_VN_PHONE = re.compile(r"(?:\+84|84|0)([35789]\d{8}|2\d{9})")
-_SEPARATORS = re.compile(r"[\s.\-()]")
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100,
                                         pattern=r"^[^\x00-\x1f\x7f]+$")]
@@ -27,14 +23,6 @@ GenreName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 class Language(StrEnum):
     VI = "vi"
     EN = "en"
-
-
-def normalize_vn_phone(raw: str) -> str:
-    """A Vietnamese phone number in E.164 (`+84…`); raises ValueError for anything else."""
-    match = _VN_PHONE.fullmatch(_SEPARATORS.sub("", raw))
-    if match is None:
-        raise ValueError("Use a Vietnamese phone number, e.g. 0912345678 or +84912345678.")
-    return f"+84{match.group(1)}"
 
 
 def _not_null(value: Any) -> Any:

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.users.errors import AvatarTooLarge, ProfileNotFound, UnsupportedImage
+from domain.shared.images import ImageStore, clean_image
+from domain.users.errors import AvatarTooLarge, ProfileNotFound
 from domain.users.models import UserPreference, UserProfile
 from domain.users.repository import UsersRepository
 from domain.users.schemas import LoyaltyPublic, PreferencesUpdate, ProfileUpdate
-
-if TYPE_CHECKING:
-    from infra.storage import Storage
-
-# Pillow format -> (content type, file extension). Nothing else is decoded.
-AVATAR_FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "WEBP": ("image/webp", "webp")}
-AVATAR_MAX_SIDE = 1024
-AVATAR_MAX_PIXELS = 40_000_000  # refuse before decoding: a small file can declare a huge canvas
 
 
 async def create_profile(session: AsyncSession, *, user_id: uuid.UUID, email: str, first_name: str = "",
@@ -55,7 +44,7 @@ async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, changes: 
     return profile
 
 
-async def set_avatar(session: AsyncSession, storage: Storage, *, user_id: uuid.UUID, data: bytes,
+async def set_avatar(session: AsyncSession, storage: ImageStore, *, user_id: uuid.UUID, data: bytes,
                      max_bytes: int) -> UserProfile:
     """Check, re-encode and store an uploaded avatar, then point the profile at it."""
     if len(data) > max_bytes:
@@ -66,34 +55,6 @@ async def set_avatar(session: AsyncSession, storage: Storage, *, user_id: uuid.U
     profile.avatar_url = await storage.save(key, image.data, image.content_type)
     await UsersRepository(session).save(profile)
     return profile
-
-
-@dataclass(frozen=True)
-class CleanImage:
-    data: bytes
-    content_type: str
-    extension: str
-
-
-def clean_image(data: bytes) -> CleanImage:
-    """Decode PNG/JPEG/WebP bytes and re-encode them, bounded in size and without any metadata."""
-    try:
-        with Image.open(io.BytesIO(data), formats=list(AVATAR_FORMATS)) as probe:
-            kind = probe.format or ""
-            if probe.width * probe.height > AVATAR_MAX_PIXELS:
-                raise UnsupportedImage("The image is too large in pixels.")
-            probe.verify()
-        with Image.open(io.BytesIO(data), formats=[kind]) as source:
-            image = ImageOps.exif_transpose(source)  # keep the photo upright once EXIF is gone
-            image.thumbnail((AVATAR_MAX_SIDE, AVATAR_MAX_SIDE))
-            alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-            image = image.convert("RGBA" if alpha and kind != "JPEG" else "RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
-        raise UnsupportedImage("Upload a PNG, JPEG or WebP image.") from e
-    out = io.BytesIO()
-    image.save(out, format=kind, **({"optimize": True} if kind == "PNG" else {"quality": 85}))
-    content_type, extension = AVATAR_FORMATS[kind]
-    return CleanImage(out.getvalue(), content_type, extension)
 
 
 async def loyalty(session: AsyncSession, *, user_id: uuid.UUID) -> LoyaltyPublic:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from domain.users.errors import UnsupportedImage
-from domain.users.service import clean_image
+from domain.shared.errors import UnsupportedImage
+from domain.shared.images import clean_image
 from infra.storage import LocalDiskStorage
 
 

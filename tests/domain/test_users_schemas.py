@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 from pydantic import ValidationError
 
-from domain.users.schemas import PreferencesUpdate, ProfileUpdate, normalize_vn_phone
+from domain.shared.phone import normalize_vn_phone
+from domain.users.schemas import PreferencesUpdate, ProfileUpdate
 
 
 class TestPhone:

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from domain.bookings.seat_rules import OrphanSeat
 from domain.shared.time import utcnow
 from domain.showtimes import seat_claims
 from domain.showtimes.pricing import PricingPolicy
+from domain.showtimes.seat_rules import OrphanSeat
 from infra.db import SessionMaker, unit_of_work
 from tests.bookings_support import locked, make_showtime, seat_ids
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.bookings.seat_rules import (
+from domain.showtimes.seat_rules import (
     CoupleSeatsInPairs,
     OrphanSeat,
     RowSeat,
