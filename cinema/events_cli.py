@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, TypeVar
@@ -104,10 +105,11 @@ async def tail_positions(redis: Redis, streams: list[str]) -> dict[str, str]:
     return positions
 
 
-async def tail_events(redis: Redis, positions: dict[str, str], *,
-                      discover: bool) -> AsyncIterator[tuple[str, dict[str, str]]]:
-    """The events after `positions`, as they come; `discover`: also streams created meanwhile."""
-    while True:
+async def tail_events(redis: Redis, positions: dict[str, str], *, discover: bool,
+                      stop: asyncio.Event | None = None) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """The events after `positions`, as they come, until `stop` is set; `discover`: also streams created
+    meanwhile."""
+    while stop is None or not stop.is_set():
         if discover:
             for stream in await health.event_streams(redis):
                 positions.setdefault(stream, "0-0")  # created since we started: all of it is new
@@ -133,16 +135,22 @@ def tail(
     streams = [Topic(name.removeprefix("events:")).stream for name in topics] if topics else None
 
     async def follow(redis: Redis, _: AsyncEngine) -> None:
+        # Ctrl-C sets a flag the loop checks between reads (at most TAIL_BLOCK_MS apart), rather than
+        # cancelling a read in flight: a cancellation that meets the client's read timeout can be lost.
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         positions = await tail_positions(redis, streams or await health.event_streams(redis))
         what = ", ".join(streams) if streams else "every events:* stream"
         console.print(f"[dim]Following {what}; Ctrl-C ends it.[/]")
-        async for stream, fields in tail_events(redis, positions, discover=streams is None):
+        async for stream, fields in tail_events(redis, positions, discover=streams is None, stop=stop):
             console.print(tail_line(stream, fields), markup=False, soft_wrap=True)
 
     try:
         _run(get_settings(), follow)
-    except KeyboardInterrupt:
-        console.print("[dim]Stopped.[/]")
+    except KeyboardInterrupt:  # Ctrl-C before the loop had started
+        pass
+    console.print("[dim]Stopped.[/]")
 
 
 # --- lag ------------------------------------------------------------------------------------------------
