@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import sandbox
 from api.bootstrap import ensure_first_admin
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.idempotency import IdempotencyMiddleware
@@ -28,6 +28,9 @@ from api.routes import (
     users,
 )
 from infra.db import create_engine, make_sessionmaker
+from infra.gateways.factory import build_gateways, payment_settings
+from infra.gateways.journal import MessageJournal
+from infra.gateways.registry import sandbox_router
 from infra.mail import Mailer
 from infra.redis import create_redis
 from infra.settings import Settings, get_settings
@@ -51,13 +54,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                           lazy=True)
         sessionmaker = make_sessionmaker(engine)
         await ensure_first_admin(sessionmaker, settings)
+        http = httpx.AsyncClient()  # every gateway call of this process goes through it
+        gateways = build_gateways(payment_settings(settings), redis=redis, journal=MessageJournal(sessionmaker),
+                                  http=http)
         yield {
             "settings": settings,
             "sessionmaker": sessionmaker,
             "redis": redis,
             "temporal": temporal,
             "mailer": Mailer(settings.resolved_smtp_host, settings.resolved_smtp_port, settings.smtp_sender),
+            "http": http,
+            "gateways": gateways,
         }
+        await http.aclose()
         await redis.aclose()
         await engine.dispose()
 
@@ -76,6 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api")
     if settings.payments.sandbox_enabled(settings.env):  # the local gateway simulators
-        app.include_router(sandbox.router)
+        app.include_router(sandbox_router())
     app.mount("/media", StaticFiles(directory=media_dir), name="media")
     return app

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import httpx
 from redis.asyncio import Redis
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -53,6 +54,10 @@ class WorkerDeps:
     sessionmaker: SessionMaker
     redis: Redis
     settings: Settings
+    http: httpx.AsyncClient = field(default_factory=httpx.AsyncClient)  # the gateways' one client; aclose() closes it
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
 
     @cached_property
     def mailer(self) -> Mailer:
@@ -120,7 +125,8 @@ def _promotion_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
 
 
 def _payment_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
-    gateways = build_gateways(deps.payments, redis=deps.redis, journal=MessageJournal(deps.sessionmaker))
+    gateways = build_gateways(deps.payments, redis=deps.redis, journal=MessageJournal(deps.sessionmaker),
+                              http=deps.http)
     payments = PaymentActivities(deps.sessionmaker, gateways, pay_ttl=deps.payments.pay_ttl,
                                  refund_poll=deps.payments.refund_poll_interval)
     return [payments.start_payment, payments.cancel_payment, payments.settle_payment, payments.refund_payment,

@@ -21,7 +21,6 @@ from api.deps import (
     CurrentUser,
     ManagerUser,
     PublicRoute,
-    RedisDep,
     SessionDep,
     SettingsDep,
     StaffUser,
@@ -46,7 +45,6 @@ from domain.shared.errors import InvalidInput, NotFound
 from domain.shared.roles import Role
 from domain.shared.schemas import Page
 from domain.shared.time import utcnow
-from infra.gateways.factory import build_gateways, payment_settings
 from infra.gateways.journal import MessageJournal, notice_message
 
 log = logging.getLogger("cinema.payments")
@@ -61,8 +59,9 @@ def get_journal(request: Request) -> MessageJournal:
 JournalDep = Annotated[MessageJournal, Depends(get_journal)]
 
 
-def get_gateways(settings: SettingsDep, redis: RedisDep, journal: JournalDep) -> payments_service.Gateways:
-    return build_gateways(payment_settings(settings), redis=redis, journal=journal)
+def get_gateways(request: Request) -> payments_service.Gateways:
+    """Built once by the lifespan, on the process's one HTTP client."""
+    return request.state.gateways  # type: ignore[no-any-return]
 
 
 GatewaysDep = Annotated[payments_service.Gateways, Depends(get_gateways)]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from domain.payments import vnpay
 from domain.payments.gateway import GatewayResult, GatewayState, NoticeOutcome
 from domain.payments.models import PaymentFlag, PaymentStatus, RefundStatus
 
 EXPIRED = "EXPIRED"  # given up at the deadline with nothing paid
 CANCELLED = "CANCELLED"  # the booking was undone before anything was paid
+# What every gateway encodes alike in an order description (VNPay vnp_OrderInfo, spec §1.4; MoMo allows 200).
+_PORTABLE_ORDER_INFO = re.compile(r"[A-Za-z0-9 ._:-]{1,200}")
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,6 @@ def status_after_refund(status: PaymentStatus, *, paid_amount: int | None, refun
 def order_info(booking_id: uuid.UUID, description: str | None = None) -> str:
     """The order description sent to every gateway: the caller's if it keeps to the ASCII letters, digits
     and ` ._:-` that every VNPay implementation encodes alike (spec §1.4), else a default one."""
-    if description and len(description) <= 200:  # MoMo's orderInfo limit
-        try:
-            return vnpay.validate_order_info(description)
-        except ValueError:
-            pass
+    if description and _PORTABLE_ORDER_INFO.fullmatch(description):
+        return description
     return f"Thanh toan ve xem phim {booking_id.hex}"

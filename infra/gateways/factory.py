@@ -1,26 +1,22 @@
-"""Build the gateways from settings: one adapter per configured gateway, each with its breaker."""
+"""Build the gateways once per process: one adapter per registered, configured provider, all sharing the
+process's HTTP client, each with its own circuit breaker (infra/gateways/registry.py lists them)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 from redis.asyncio import Redis
 
 from domain.payments.gateway import PaymentGateway
 from domain.payments.models import PaymentMethod
 from infra.gateways.breaker import CircuitBreaker
 from infra.gateways.journal import Journal
-from infra.gateways.momo import MomoGateway
-from infra.gateways.settings import GatewayCallSettings, PaymentSettings
+from infra.gateways.registry import PROVIDERS
+from infra.gateways.settings import GatewayCallSettings, PaymentSettings, payment_settings
 from infra.gateways.transport import GatewayTransport
-from infra.gateways.vnpay import VnpayGateway
-from infra.gateways.zalopay import ZalopayGateway
-from infra.settings import Settings
 
-
-def payment_settings(settings: Settings) -> PaymentSettings:
-    """The payment settings with every default URL filled in (webhooks, returns, simulators)."""
-    return settings.payments.resolved(public_base_url=settings.resolved_public_base_url, env=settings.env)
+__all__ = ["breaker_for", "build_gateways", "payment_settings"]
 
 
 def breaker_for(method: PaymentMethod, settings: PaymentSettings, redis: Redis,
@@ -30,19 +26,17 @@ def breaker_for(method: PaymentMethod, settings: PaymentSettings, redis: Redis,
                           trial_timeout=call.timeout + timedelta(seconds=1))
 
 
-def build_gateways(settings: PaymentSettings, *, redis: Redis, journal: Journal) -> dict[PaymentMethod, PaymentGateway]:
-    """Gateways whose endpoints are known (set, or the sandbox's); `settings` must be resolved."""
-
-    def transport(method: PaymentMethod, call: GatewayCallSettings) -> GatewayTransport:
-        return GatewayTransport(method=method, breaker=breaker_for(method, settings, redis, call), journal=journal,
-                                call=call)
-
+def build_gateways(settings: PaymentSettings, *, redis: Redis, journal: Journal,
+                   http: httpx.AsyncClient | None = None) -> dict[PaymentMethod, PaymentGateway]:
+    """Gateways whose endpoints are known (set, or the sandbox's); `settings` must be resolved. `http` is the
+    process's client (the API lifespan's, the worker's); without one, these gateways share a new one."""
+    http = http or httpx.AsyncClient()
     gateways: dict[PaymentMethod, PaymentGateway] = {}
-    if settings.vnpay.pay_url and settings.vnpay.api_url:
-        gateways[PaymentMethod.VNPAY] = VnpayGateway(settings.vnpay, transport(PaymentMethod.VNPAY, settings.vnpay))
-    if settings.momo.endpoint:
-        gateways[PaymentMethod.MOMO] = MomoGateway(settings.momo, transport(PaymentMethod.MOMO, settings.momo))
-    if settings.zalopay.endpoint:
-        gateways[PaymentMethod.ZALOPAY] = ZalopayGateway(settings.zalopay,
-                                                         transport(PaymentMethod.ZALOPAY, settings.zalopay))
+    for provider in PROVIDERS:
+        call = settings.gateways()[provider.name]
+        if call.configured:
+            transport = GatewayTransport(method=provider.method, breaker=breaker_for(provider.method, settings, redis,
+                                                                                     call), journal=journal,
+                                         call=call, http=http)
+            gateways[provider.method] = provider.adapter(call, transport)
     return gateways

@@ -8,8 +8,12 @@ no code change, e.g. `CINEMA_PAYMENTS__MOMO__ENDPOINT=https://test-payment.momo.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import BaseModel, SecretStr
+
+if TYPE_CHECKING:
+    from infra.settings import Settings
 
 DEVELOPMENT_ENVS = ("development", "test")
 
@@ -20,6 +24,20 @@ class GatewayCallSettings(BaseModel):
     timeout: timedelta = timedelta(seconds=15)
     retries: int = 2  # extra attempts after the first, only for calls that are safe to repeat
     backoff: timedelta = timedelta(milliseconds=200)  # doubled after each attempt, with jitter
+
+    def defaults(self, *, simulator: str | None, webhook: str, return_url: str) -> dict[str, Any]:
+        """The URL fields this gateway fills in when unset: its endpoints (the simulator's while the
+        sandbox is on), our webhook and our return route."""
+        raise NotImplementedError
+
+    @property
+    def configured(self) -> bool:
+        """Whether its endpoints are known, so an adapter can be built."""
+        raise NotImplementedError
+
+    def resolved(self, *, simulator: str | None, webhook: str, return_url: str) -> Self:
+        defaults = self.defaults(simulator=simulator, webhook=webhook, return_url=return_url)
+        return self.model_copy(update={k: getattr(self, k) or v for k, v in defaults.items()})
 
 
 class VnpaySettings(GatewayCallSettings):
@@ -34,6 +52,15 @@ class VnpaySettings(GatewayCallSettings):
     return_url: str | None = None
     server_ip: str = "127.0.0.1"  # vnp_IpAddr of our querydr and refund calls
 
+    def defaults(self, *, simulator: str | None, webhook: str, return_url: str) -> dict[str, Any]:
+        return {"pay_url": simulator and f"{simulator}/paymentv2/vpcpay.html",
+                "api_url": simulator and f"{simulator}/merchant_webapi/api/transaction",
+                "ipn_url": webhook, "return_url": return_url}
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.pay_url and self.api_url)
+
 
 class MomoSettings(GatewayCallSettings):
     """MoMo AIO v2 with the public sandbox keys of MoMo's own samples."""
@@ -46,6 +73,13 @@ class MomoSettings(GatewayCallSettings):
     ipn_url: str | None = None
     return_url: str | None = None
 
+    def defaults(self, *, simulator: str | None, webhook: str, return_url: str) -> dict[str, Any]:
+        return {"endpoint": simulator, "ipn_url": webhook, "return_url": return_url}
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.endpoint)
+
 
 class ZalopaySettings(GatewayCallSettings):
     """ZaloPay v2 with the public sandbox app 2553 (its key2 verifies the official callback sample)."""
@@ -56,6 +90,13 @@ class ZalopaySettings(GatewayCallSettings):
     endpoint: str | None = None  # https://sb-openapi.zalopay.vn (paths /v2/... are appended)
     callback_url: str | None = None
     return_url: str | None = None
+
+    def defaults(self, *, simulator: str | None, webhook: str, return_url: str) -> dict[str, Any]:
+        return {"endpoint": simulator, "callback_url": webhook, "return_url": return_url}
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.endpoint)
 
 
 class BreakerSettings(BaseModel):
@@ -93,18 +134,15 @@ class PaymentSettings(BaseModel):
         base = public_base_url.rstrip("/")
         sim = f"{base}/sandbox" if self.sandbox_enabled(env) else None
         api = f"{base}/api/payments"
+        return self.model_copy(update={name: gateway.resolved(
+            simulator=sim and f"{sim}/{name}", webhook=f"{api}/webhook/{name}", return_url=f"{api}/return/{name}")
+            for name, gateway in self.gateways().items()})
 
-        vnpay = self.vnpay.model_copy(update={
-            "pay_url": self.vnpay.pay_url or (sim and f"{sim}/vnpay/paymentv2/vpcpay.html"),
-            "api_url": self.vnpay.api_url or (sim and f"{sim}/vnpay/merchant_webapi/api/transaction"),
-            "ipn_url": self.vnpay.ipn_url or f"{api}/webhook/vnpay",
-            "return_url": self.vnpay.return_url or f"{api}/return/vnpay"})
-        momo = self.momo.model_copy(update={
-            "endpoint": self.momo.endpoint or (sim and f"{sim}/momo"),
-            "ipn_url": self.momo.ipn_url or f"{api}/webhook/momo",
-            "return_url": self.momo.return_url or f"{api}/return/momo"})
-        zalopay = self.zalopay.model_copy(update={
-            "endpoint": self.zalopay.endpoint or (sim and f"{sim}/zalopay"),
-            "callback_url": self.zalopay.callback_url or f"{api}/webhook/zalopay",
-            "return_url": self.zalopay.return_url or f"{api}/return/zalopay"})
-        return self.model_copy(update={"vnpay": vnpay, "momo": momo, "zalopay": zalopay})
+    def gateways(self) -> dict[str, GatewayCallSettings]:
+        """Each gateway's settings by its URL name (vnpay, momo, zalopay): the fields of that type."""
+        return {name: value for name, value in self if isinstance(value, GatewayCallSettings)}
+
+
+def payment_settings(settings: Settings) -> PaymentSettings:
+    """The payment settings with every default URL filled in (webhooks, returns, simulators)."""
+    return settings.payments.resolved(public_base_url=settings.resolved_public_base_url, env=settings.env)

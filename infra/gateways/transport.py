@@ -1,5 +1,6 @@
-"""How we call a gateway: a timeout per attempt, retries with exponential backoff and jitter, the circuit
-breaker around every attempt, and every request and answer written to the message journal."""
+"""How we call a gateway, the same for every provider: the process's one HTTP client, a timeout per
+attempt, retries with exponential backoff and jitter, the circuit breaker around every attempt, and every request
+ and answer written to the message journal."""
 
 from __future__ import annotations
 
@@ -42,8 +43,10 @@ class _Failed(Exception):
 
 class GatewayTransport:
     def __init__(self, *, method: PaymentMethod, breaker: CircuitBreaker, journal: Journal,
-                 call: GatewayCallSettings, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 call: GatewayCallSettings, http: httpx.AsyncClient,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.method, self.breaker, self._journal, self._call, self._sleep = method, breaker, journal, call, sleep
+        self._http = http  # shared by every gateway of the process; its owner closes it
 
     async def post_json(self, url: str, body: dict[str, Any], *, exchange: Exchange, repeatable: bool,
                         verify: Verify = lambda answer: None) -> dict[str, Any]:
@@ -77,8 +80,7 @@ class GatewayTransport:
     async def _attempt(self, url: str, body: dict[str, Any], exchange: Exchange, verify: Verify) -> dict[str, Any]:
         sent = self._message(exchange, Direction.OUTBOUND, payload=body)
         try:
-            async with httpx.AsyncClient(timeout=self._call.timeout.total_seconds()) as http:
-                response = await http.post(url, json=body)
+            response = await self._http.post(url, json=body, timeout=self._call.timeout.total_seconds())
         except httpx.ConnectError as e:
             await self._journal.record(sent, self._message(exchange, Direction.INBOUND, outcome=f"not sent: {e!r}"))
             raise _Failed(f"connection failed ({e!r})", sent=False) from e

@@ -12,12 +12,14 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from domain.payments import momo, vnpay, zalopay
 from domain.payments.money import to_vnpay_amount
 from domain.payments.vntime import compact_timestamp, epoch_ms
 from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from infra.db import SessionMaker
+from infra.gateways.momo import protocol as momo
+from infra.gateways.vnpay import protocol as vnpay
+from infra.gateways.zalopay import protocol as zalopay
 from infra.settings import Settings
 from tests.payments_support import (
     AMOUNT,

@@ -9,31 +9,21 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from domain.payments import momo
+from domain.payments import gateway as gw
 from domain.payments.errors import GatewayRefused, GatewayUnavailable
-from domain.payments.gateway import (
-    Checkout,
-    CheckoutOrder,
-    GatewayResult,
-    GatewayState,
-    Notice,
-    NoticeOutcome,
-    PaymentRef,
-    RefundOrder,
-    RefundResult,
-    Reply,
-)
 from domain.payments.models import PaymentMethod, RefundStatus
 from infra.gateways.base import BaseGateway, error_reply, gateway_rules, safely, unreadable
+from infra.gateways.momo import protocol as momo
 from infra.gateways.settings import MomoSettings
 from infra.gateways.transport import Exchange, GatewayTransport
 
-_ACCEPTED = (NoticeOutcome.SETTLED, NoticeOutcome.DUPLICATE, NoticeOutcome.LATE, NoticeOutcome.DOUBLE_PAYMENT)
+_ACCEPTED = (gw.NoticeOutcome.SETTLED, gw.NoticeOutcome.DUPLICATE, gw.NoticeOutcome.LATE,
+             gw.NoticeOutcome.DOUBLE_PAYMENT)
 _REFUSALS = {
-    NoticeOutcome.INVALID_SIGNATURE: (400, "INVALID_SIGNATURE", "The signature does not match."),
-    NoticeOutcome.UNKNOWN_ORDER: (404, "ORDER_NOT_FOUND", "There is no such order."),
-    NoticeOutcome.WRONG_AMOUNT: (400, "AMOUNT_MISMATCH", "The amount is not the order's."),
-    NoticeOutcome.ERROR: (500, "INTERNAL_ERROR", "Something went wrong on our side."),
+    gw.NoticeOutcome.INVALID_SIGNATURE: (400, "INVALID_SIGNATURE", "The signature does not match."),
+    gw.NoticeOutcome.UNKNOWN_ORDER: (404, "ORDER_NOT_FOUND", "There is no such order."),
+    gw.NoticeOutcome.WRONG_AMOUNT: (400, "AMOUNT_MISMATCH", "The amount is not the order's."),
+    gw.NoticeOutcome.ERROR: (500, "INTERNAL_ERROR", "Something went wrong on our side."),
 }
 _REFUND_REJECTED = (momo.ResultCode.REFUND_REJECTED, momo.ResultCode.NOT_REFUNDABLE)
 
@@ -57,7 +47,7 @@ class MomoGateway(BaseGateway):
         # requestId is MoMo's idempotency key, and each body keeps its own: repeating it is safe.
         return await self.transport.post_json(self._endpoint + path, body, exchange=exchange, repeatable=True)
 
-    async def create(self, order: CheckoutOrder) -> Checkout:
+    async def create(self, order: gw.CheckoutOrder) -> gw.Checkout:
         with gateway_rules():
             body = momo.CreatePayment(
                 partner_code=self.settings.partner_code, request_id=uuid.uuid4().hex, order_id=order.order_ref,
@@ -66,20 +56,20 @@ class MomoGateway(BaseGateway):
         answer = await self._post(momo.CREATE_PATH, body, Exchange("create", order.order_ref, order.payment_id))
         if answer.get("resultCode") != momo.ResultCode.SUCCESS or not answer.get("payUrl"):
             raise _refused("create", answer)
-        return Checkout(pay_url=str(answer["payUrl"]), response=answer)
+        return gw.Checkout(pay_url=str(answer["payUrl"]), response=answer)
 
-    async def query(self, payment: PaymentRef, *, now: datetime) -> GatewayResult:
+    async def query(self, payment: gw.PaymentRef, *, now: datetime) -> gw.GatewayResult:
         answer = await self._query(payment.order_ref, Exchange("query", payment.order_ref, payment.payment_id))
         code = answer.get("resultCode")
         if code in momo.PENDING_RESULT_CODES or code == momo.ResultCode.ORDER_NOT_FOUND:
-            state = GatewayState.PENDING
+            state = gw.GatewayState.PENDING
         elif isinstance(code, int) and momo.is_paid(code):
-            state = GatewayState.PAID
+            state = gw.GatewayState.PAID
         elif isinstance(code, int) and momo.is_final(code):
-            state = GatewayState.FAILED
+            state = gw.GatewayState.FAILED
         else:
             raise _refused("query", answer)
-        return GatewayResult(state, safely(lambda: int(answer["amount"]), None),
+        return gw.GatewayResult(state, safely(lambda: int(answer["amount"]), None),
                              str(answer["transId"]) if answer.get("transId") else None, str(code), answer)
 
     async def _query(self, order_id: str, exchange: Exchange) -> dict[str, Any]:
@@ -87,7 +77,7 @@ class MomoGateway(BaseGateway):
                                order_id=order_id, **self._keys)
         return await self._post(momo.QUERY_PATH, body, exchange)
 
-    async def refund(self, order: RefundOrder, *, now: datetime) -> RefundResult:
+    async def refund(self, order: gw.RefundOrder, *, now: datetime) -> gw.RefundResult:
         payment = order.payment
         with gateway_rules():
             body = momo.refund_body(
@@ -107,9 +97,9 @@ class MomoGateway(BaseGateway):
             raise GatewayUnavailable("MoMo could not process the refund now (1080); it will be retried.")
         else:
             raise _refused("refund", answer)
-        return RefundResult(status, order.gateway_ref, str(answer.get("transId") or "") or None, str(code), answer)
+        return gw.RefundResult(status, order.gateway_ref, str(answer.get("transId") or "") or None, str(code), answer)
 
-    async def refund_status(self, order: RefundOrder, *, now: datetime) -> RefundResult:
+    async def refund_status(self, order: gw.RefundOrder, *, now: datetime) -> gw.RefundResult:
         """MoMo has no refund query: the original order's query lists its refunds (refundTrans)."""
         payment = order.payment
         answer = await self._query(payment.order_ref, Exchange("query_refund", payment.order_ref,
@@ -123,41 +113,41 @@ class MomoGateway(BaseGateway):
             status = RefundStatus.REJECTED
         else:  # unknown to MoMo: send it again (same ids, so never twice)
             status = RefundStatus.PENDING if not found else RefundStatus.APPROVED
-        return RefundResult(status, order.gateway_ref, str(found[0].get("transId")) if found else None,
+        return gw.RefundResult(status, order.gateway_ref, str(found[0].get("transId")) if found else None,
                             str(code) if code is not None else None, answer)
 
-    def _notice(self, kind: str, fields: dict[str, Any], raw: str) -> Notice:
+    def _notice(self, kind: str, fields: dict[str, Any], raw: str) -> gw.Notice:
         valid = momo.verify_ipn(fields, **self._keys)
         ours = fields.get("partnerCode") == self.settings.partner_code
         code = safely(lambda: int(fields["resultCode"]), None)
         if code is not None and momo.is_paid(code):
-            state = GatewayState.PAID
+            state = gw.GatewayState.PAID
         elif code in momo.PENDING_RESULT_CODES:
-            state = GatewayState.PENDING
+            state = gw.GatewayState.PENDING
         else:
-            state = GatewayState.FAILED
-        result = GatewayResult(state, safely(lambda: int(fields["amount"]), None),
+            state = gw.GatewayState.FAILED
+        result = gw.GatewayResult(state, safely(lambda: int(fields["amount"]), None),
                                str(fields["transId"]) if fields.get("transId") else None, str(code), fields)
-        return Notice(kind=kind, signature_valid=valid, order_ref=str(fields.get("orderId")) if ours else None,
+        return gw.Notice(kind=kind, signature_valid=valid, order_ref=str(fields.get("orderId")) if ours else None,
                       result=result if valid else None, payload=fields, raw=raw)
 
-    def parse_ipn(self, *, query: str, body: bytes) -> Notice:
+    def parse_ipn(self, *, query: str, body: bytes) -> gw.Notice:
         raw = body.decode("utf-8", "replace")
         fields = safely(lambda: json.loads(raw), None)
         if not isinstance(fields, dict):
             return unreadable("ipn", {}, raw)
         return self._notice("ipn", fields, raw)
 
-    def parse_return(self, params: Mapping[str, str]) -> Notice:
+    def parse_return(self, params: Mapping[str, str]) -> gw.Notice:
         return self._notice("return", dict(params), "")
 
-    def reply(self, outcome: NoticeOutcome) -> Reply:
+    def reply(self, outcome: gw.NoticeOutcome) -> gw.Reply:
         """MoMo wants 204 No Content; it does not reverse a payment over the answer, so refusals are
         plain HTTP errors in our error shape."""
         if outcome in _ACCEPTED:
-            return Reply(204, None)
+            return gw.Reply(204, None)
         status, code, message = _REFUSALS[outcome]
-        return Reply(status, error_reply(code, message))
+        return gw.Reply(status, error_reply(code, message))
 
 
 def _refused(what: str, answer: dict[str, Any]) -> GatewayRefused:

@@ -9,17 +9,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from api.deps import PublicRoute, RedisDep, SettingsDep
-from api.sandbox.delivery import Delivery, deliver, post_json
-from api.sandbox.page import api_faults, checkout_page, error_page
-from api.sandbox.store import SandboxStore
-from domain.payments import momo
-from domain.payments.momo import ResultCode
 from domain.payments.money import momo_amount_ok
 from domain.payments.vntime import epoch_ms
 from domain.shared.time import utcnow
-from infra.gateways.factory import payment_settings
-from infra.gateways.settings import MomoSettings
+from infra.gateways.momo import protocol as momo
+from infra.gateways.momo.protocol import ResultCode
+from infra.gateways.sandbox.delivery import Delivery, deliver, post_json
+from infra.gateways.sandbox.deps import PublicRoute, RedisDep, SettingsDep
+from infra.gateways.sandbox.page import api_faults, checkout_page, error_page
+from infra.gateways.sandbox.store import SandboxStore
+from infra.gateways.settings import MomoSettings, payment_settings
 
 router = APIRouter(prefix="/momo", route_class=PublicRoute)
 _MESSAGES = {ResultCode.SUCCESS: "Successful.", ResultCode.AUTHENTICATION_FAILED: "Merchant authentication failed.",
@@ -123,9 +122,9 @@ async def complete(order_id: str, action: Annotated[Literal["pay", "cancel"], Fo
 async def query(request: Request, settings: SettingsDep, redis: RedisDep) -> JSONResponse:
     store, config = SandboxStore(redis, "momo"), payment_settings(settings)
     body = await _body(request)
-    order_id = str(body.get("orderId", ""))
-    if (fault := await api_faults(store, order_id, "query")) is not None:
+    if (fault := await api_faults(store, str(body.get("orderId", "")), "query")) is not None:
         return fault
+    order_id = str(body.get("orderId", ""))
     if not momo.verify(momo.QUERY_FIELDS, body, **_keys(config.momo)):
         return JSONResponse(_answer(body, ResultCode.AUTHENTICATION_FAILED))
     order = await store.get("order", order_id)

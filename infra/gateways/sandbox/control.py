@@ -1,48 +1,48 @@
 """The sandbox's control panel: fault switches for every order or one order, and a look at an order.
 Open to anyone, like the simulators themselves: it exists only while the sandbox is on."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the gateway path type is built per router, at definition time.
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-from typing import Any, Literal
+from fastapi import APIRouter, Path, status
 
-from fastapi import APIRouter, status
-
-from api.deps import PublicRoute, RedisDep
-from api.sandbox.store import GLOBAL_FAULTS, Faults, SandboxStore, clear_faults, order_faults_key, set_faults
 from domain.shared.errors import NotFound
-
-router = APIRouter(prefix="", route_class=PublicRoute)
-GatewayName = Literal["vnpay", "momo", "zalopay"]
-
-
-@router.get("/faults", response_model=Faults, summary="Sandbox: the fault switches for every order")
-async def read_faults(redis: RedisDep) -> Faults:
-    return await SandboxStore(redis, "any").faults(None)
+from infra.gateways.sandbox.deps import PublicRoute, RedisDep
+from infra.gateways.sandbox.store import GLOBAL_FAULTS, Faults, SandboxStore, clear_faults, order_faults_key, set_faults
 
 
-@router.put("/faults", response_model=Faults, summary="Sandbox: set the fault switches for every order")
-async def put_faults(body: Faults, redis: RedisDep) -> Faults:
-    await set_faults(redis, GLOBAL_FAULTS, body)
-    return body
+def control_router(gateways: Sequence[str]) -> APIRouter:
+    """The control panel for these gateways (their names in the URL)."""
+    router = APIRouter(prefix="", route_class=PublicRoute)
+    GatewayName = Annotated[str, Path(pattern=f"^({'|'.join(gateways)})$")]  # noqa: N806
 
+    @router.get("/faults", response_model=Faults, summary="Sandbox: the fault switches for every order")
+    async def read_faults(redis: RedisDep) -> Faults:
+        return await SandboxStore(redis, "any").faults(None)
 
-@router.delete("/faults", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Sandbox: turn every fault switch off (global and per order)")
-async def delete_faults(redis: RedisDep) -> None:
-    await clear_faults(redis)
+    @router.put("/faults", response_model=Faults, summary="Sandbox: set the fault switches for every order")
+    async def put_faults(body: Faults, redis: RedisDep) -> Faults:
+        await set_faults(redis, GLOBAL_FAULTS, body)
+        return body
 
+    @router.delete("/faults", status_code=status.HTTP_204_NO_CONTENT,
+                   summary="Sandbox: turn every fault switch off (global and per order)")
+    async def delete_faults(redis: RedisDep) -> None:
+        await clear_faults(redis)
 
-@router.put("/{gateway}/orders/{order_ref}/faults", response_model=Faults,
-            summary="Sandbox: set the fault switches of one order (they replace the global ones for it)")
-async def put_order_faults(gateway: GatewayName, order_ref: str, body: Faults, redis: RedisDep) -> Faults:
-    await set_faults(redis, order_faults_key(gateway, order_ref), body)
-    return body
+    @router.put("/{gateway}/orders/{order_ref}/faults", response_model=Faults,
+                summary="Sandbox: set the fault switches of one order (they replace the global ones for it)")
+    async def put_order_faults(gateway: GatewayName, order_ref: str, body: Faults, redis: RedisDep) -> Faults:
+        await set_faults(redis, order_faults_key(gateway, order_ref), body)
+        return body
 
+    @router.get("/{gateway}/orders/{order_ref}", summary="Sandbox: an order as the simulator sees it, with its IPNs")
+    async def read_order(gateway: GatewayName, order_ref: str, redis: RedisDep) -> dict[str, Any]:
+        store = SandboxStore(redis, gateway)
+        order = await store.get("order", order_ref)
+        if order is None:
+            raise NotFound("The simulator has no such order.")
+        return {**order, "ipn": await store.entries("ipn", order_ref)}
 
-@router.get("/{gateway}/orders/{order_ref}", summary="Sandbox: an order as the simulator sees it, with its IPNs")
-async def read_order(gateway: GatewayName, order_ref: str, redis: RedisDep) -> dict[str, Any]:
-    store = SandboxStore(redis, gateway)
-    order = await store.get("order", order_ref)
-    if order is None:
-        raise NotFound("The simulator has no such order.")
-    return {**order, "ipn": await store.entries("ipn", order_ref)}
+    return router

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from api.sandbox.store import Faults, SandboxStore
 from domain.shared.time import utcnow
+from infra.gateways.sandbox.store import Faults, SandboxStore
 
 _background: set[asyncio.Task[None]] = set()  # strong references, so a pending send is not collected
 

@@ -7,7 +7,7 @@ from html import escape
 
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from api.sandbox.store import Operation, SandboxStore
+from infra.gateways.sandbox.store import Operation, SandboxStore
 
 _STYLE = ("body{font-family:sans-serif;max-width:30rem;margin:3rem auto;padding:0 1rem}"
           "dl{display:grid;grid-template-columns:max-content 1fr;gap:.4rem 1rem}"

@@ -10,16 +10,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from api.deps import PublicRoute, RedisDep, SettingsDep
-from api.sandbox.delivery import Delivery, deliver, get
-from api.sandbox.page import api_faults, checkout_page, error_page
-from api.sandbox.store import SandboxStore
-from domain.payments import vnpay
 from domain.payments.money import from_vnpay_amount, to_vnpay_amount
 from domain.payments.vntime import compact_timestamp
 from domain.shared.time import utcnow
-from infra.gateways.factory import payment_settings
-from infra.gateways.settings import PaymentSettings
+from infra.gateways.sandbox.delivery import Delivery, deliver, get
+from infra.gateways.sandbox.deps import PublicRoute, RedisDep, SettingsDep
+from infra.gateways.sandbox.page import api_faults, checkout_page, error_page
+from infra.gateways.sandbox.store import SandboxStore
+from infra.gateways.settings import PaymentSettings, payment_settings
+from infra.gateways.vnpay import protocol as vnpay
 from infra.settings import Settings
 
 router = APIRouter(prefix="/vnpay", route_class=PublicRoute)

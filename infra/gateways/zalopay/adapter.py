@@ -9,38 +9,27 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from domain.payments import zalopay
+from domain.payments import gateway as gw
 from domain.payments.errors import GatewayRefused
-from domain.payments.gateway import (
-    Checkout,
-    CheckoutOrder,
-    GatewayResult,
-    GatewayState,
-    Notice,
-    NoticeOutcome,
-    PaymentRef,
-    RefundOrder,
-    RefundResult,
-    Reply,
-)
 from domain.payments.models import PaymentMethod, RefundStatus
 from domain.payments.vntime import epoch_ms
 from infra.gateways.base import BaseGateway, gateway_rules, safely, unreadable
 from infra.gateways.settings import ZalopaySettings
 from infra.gateways.transport import Exchange, GatewayTransport
+from infra.gateways.zalopay import protocol as zalopay
 
 _REPLIES = {
-    NoticeOutcome.SETTLED: zalopay.CallbackReply.SUCCESS.body(),
-    NoticeOutcome.DUPLICATE: zalopay.CallbackReply.DUPLICATE.body(),
-    NoticeOutcome.LATE: zalopay.CallbackReply.DUPLICATE.body(),
-    NoticeOutcome.DOUBLE_PAYMENT: zalopay.CallbackReply.DUPLICATE.body(),
-    NoticeOutcome.INVALID_SIGNATURE: zalopay.CallbackReply.MAC_MISMATCH.body(),
+    gw.NoticeOutcome.SETTLED: zalopay.CallbackReply.SUCCESS.body(),
+    gw.NoticeOutcome.DUPLICATE: zalopay.CallbackReply.DUPLICATE.body(),
+    gw.NoticeOutcome.LATE: zalopay.CallbackReply.DUPLICATE.body(),
+    gw.NoticeOutcome.DOUBLE_PAYMENT: zalopay.CallbackReply.DUPLICATE.body(),
+    gw.NoticeOutcome.INVALID_SIGNATURE: zalopay.CallbackReply.MAC_MISMATCH.body(),
     # 0 makes ZaloPay call back again (at most 3 times): the order may just not be committed yet.
-    NoticeOutcome.UNKNOWN_ORDER: {"return_code": 0, "return_message": "order not found"},
-    NoticeOutcome.WRONG_AMOUNT: {"return_code": 0, "return_message": "invalid amount"},
-    NoticeOutcome.ERROR: zalopay.CallbackReply.RETRY.body(),
+    gw.NoticeOutcome.UNKNOWN_ORDER: {"return_code": 0, "return_message": "order not found"},
+    gw.NoticeOutcome.WRONG_AMOUNT: {"return_code": 0, "return_message": "invalid amount"},
+    gw.NoticeOutcome.ERROR: zalopay.CallbackReply.RETRY.body(),
 }
-_ORDER_STATES = {1: GatewayState.PAID, 2: GatewayState.FAILED, 3: GatewayState.PENDING}
+_ORDER_STATES = {1: gw.GatewayState.PAID, 2: gw.GatewayState.FAILED, 3: gw.GatewayState.PENDING}
 _REFUND_STATES = {1: RefundStatus.COMPLETED, 2: RefundStatus.REJECTED, 3: RefundStatus.APPROVED}
 
 
@@ -63,7 +52,7 @@ class ZalopayGateway(BaseGateway):
                     repeatable: bool) -> dict[str, Any]:
         return await self.transport.post_json(self._endpoint + path, body, exchange=exchange, repeatable=repeatable)
 
-    async def create(self, order: CheckoutOrder) -> Checkout:
+    async def create(self, order: gw.CheckoutOrder) -> gw.Checkout:
         seconds = int((order.expires_at - order.created_at).total_seconds())
         with gateway_rules():
             request = zalopay.CreateOrder(
@@ -79,9 +68,9 @@ class ZalopayGateway(BaseGateway):
                                   Exchange("create", order.order_ref, order.payment_id), repeatable=False)
         if answer.get("return_code") != 1 or not answer.get("order_url"):
             raise _refused("create", answer)
-        return Checkout(pay_url=str(answer["order_url"]), response=answer)
+        return gw.Checkout(pay_url=str(answer["order_url"]), response=answer)
 
-    async def query(self, payment: PaymentRef, *, now: datetime) -> GatewayResult:
+    async def query(self, payment: gw.PaymentRef, *, now: datetime) -> gw.GatewayResult:
         body = {"app_id": self.settings.app_id, "app_trans_id": payment.order_ref,
                 "mac": zalopay.query_mac(self.settings.app_id, payment.order_ref, self._key1)}
         answer = await self._post(zalopay.QUERY_PATH, body, Exchange("query", payment.order_ref, payment.payment_id),
@@ -89,12 +78,12 @@ class ZalopayGateway(BaseGateway):
         state = _ORDER_STATES.get(answer.get("return_code"))  # type: ignore[arg-type]
         if state is None:
             raise _refused("query", answer)
-        paid = state is GatewayState.PAID
-        return GatewayResult(state, safely(lambda: int(answer["amount"]), None) if paid else None,
+        paid = state is gw.GatewayState.PAID
+        return gw.GatewayResult(state, safely(lambda: int(answer["amount"]), None) if paid else None,
                              str(answer["zp_trans_id"]) if paid and answer.get("zp_trans_id") else None,
                              str(answer.get("sub_return_code", answer.get("return_code"))), answer)
 
-    async def refund(self, order: RefundOrder, *, now: datetime) -> RefundResult:
+    async def refund(self, order: gw.RefundOrder, *, now: datetime) -> gw.RefundResult:
         payment, timestamp = order.payment, epoch_ms(now)
         zp_trans_id = payment.transaction_id or ""
         body = {"app_id": self.settings.app_id, "m_refund_id": order.gateway_ref, "zp_trans_id": zp_trans_id,
@@ -105,7 +94,7 @@ class ZalopayGateway(BaseGateway):
                                                                       order.refund_id), repeatable=True)
         return self._refund_result(order, answer, "refund")
 
-    async def refund_status(self, order: RefundOrder, *, now: datetime) -> RefundResult:
+    async def refund_status(self, order: gw.RefundOrder, *, now: datetime) -> gw.RefundResult:
         payment, timestamp = order.payment, epoch_ms(now)
         body = {"app_id": self.settings.app_id, "m_refund_id": order.gateway_ref, "timestamp": timestamp,
                 "mac": zalopay.query_refund_mac(self.settings.app_id, order.gateway_ref, timestamp, self._key1)}
@@ -113,14 +102,14 @@ class ZalopayGateway(BaseGateway):
             "query_refund", payment.order_ref, payment.payment_id, order.refund_id), repeatable=True)
         return self._refund_result(order, answer, "refund query")
 
-    def _refund_result(self, order: RefundOrder, answer: dict[str, Any], what: str) -> RefundResult:
+    def _refund_result(self, order: gw.RefundOrder, answer: dict[str, Any], what: str) -> gw.RefundResult:
         status = _REFUND_STATES.get(answer.get("return_code"))  # type: ignore[arg-type]
         if status is None:
             raise _refused(what, answer)
-        return RefundResult(status, order.gateway_ref, str(answer["refund_id"]) if answer.get("refund_id") else None,
+        return gw.RefundResult(status, order.gateway_ref, str(answer["refund_id"]) if answer.get("refund_id") else None,
                             str(answer.get("sub_return_code", answer.get("return_code"))), answer)
 
-    def parse_ipn(self, *, query: str, body: bytes) -> Notice:
+    def parse_ipn(self, *, query: str, body: bytes) -> gw.Notice:
         """The callback: {"data": "<JSON string>", "mac": key2 over that exact string, "type": 1}."""
         raw = body.decode("utf-8", "replace")
         envelope = safely(lambda: json.loads(raw), None)
@@ -131,21 +120,22 @@ class ZalopayGateway(BaseGateway):
             claimed = safely(lambda: str(json.loads(envelope["data"])["app_trans_id"]), None)
             return unreadable("callback", envelope, raw, claimed_order_ref=claimed)
         ours = data.get("app_id") == self.settings.app_id and envelope.get("type") == 1
-        result = GatewayResult(GatewayState.PAID, safely(lambda: int(data["amount"]), None),  # success only
+        result = gw.GatewayResult(gw.GatewayState.PAID, safely(lambda: int(data["amount"]), None),  # success only
                                str(data["zp_trans_id"]) if data.get("zp_trans_id") else None, "1", data)
-        return Notice(kind="callback", signature_valid=True, order_ref=str(data.get("app_trans_id")) if ours else None,
-                      result=result, payload=envelope, raw=raw)
+        order_ref = str(data.get("app_trans_id")) if ours else None
+        return gw.Notice(kind="callback", signature_valid=True, order_ref=order_ref, result=result, payload=envelope,
+                         raw=raw)
 
-    def parse_return(self, params: Mapping[str, str]) -> Notice:
+    def parse_return(self, params: Mapping[str, str]) -> gw.Notice:
         valid = zalopay.verify_redirect(params, self._key2)
         ours = params.get("appid") == str(self.settings.app_id)
-        result = GatewayResult(GatewayState.PAID if params.get("status") == "1" else GatewayState.FAILED,
+        result = gw.GatewayResult(gw.GatewayState.PAID if params.get("status") == "1" else gw.GatewayState.FAILED,
                                safely(lambda: int(params["amount"]), None), None, params.get("status"), dict(params))
-        return Notice(kind="return", signature_valid=valid, order_ref=params.get("apptransid") if ours else None,
+        return gw.Notice(kind="return", signature_valid=valid, order_ref=params.get("apptransid") if ours else None,
                       result=result if valid else None, payload=dict(params), raw="")
 
-    def reply(self, outcome: NoticeOutcome) -> Reply:
-        return Reply(200, _REPLIES[outcome])
+    def reply(self, outcome: gw.NoticeOutcome) -> gw.Reply:
+        return gw.Reply(200, _REPLIES[outcome])
 
 
 def _refused(what: str, answer: dict[str, Any]) -> GatewayRefused:

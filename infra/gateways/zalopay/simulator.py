@@ -13,16 +13,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from api.deps import PublicRoute, RedisDep, SettingsDep
-from api.sandbox.delivery import Delivery, deliver, post_json
-from api.sandbox.page import api_faults, checkout_page, error_page
-from api.sandbox.store import SandboxStore
-from domain.payments import zalopay
 from domain.payments.signing import macs_equal
 from domain.payments.vntime import epoch_ms, yymmdd
 from domain.shared.time import utcnow
-from infra.gateways.factory import payment_settings
-from infra.gateways.settings import PaymentSettings
+from infra.gateways.sandbox.delivery import Delivery, deliver, post_json
+from infra.gateways.sandbox.deps import PublicRoute, RedisDep, SettingsDep
+from infra.gateways.sandbox.page import api_faults, checkout_page, error_page
+from infra.gateways.sandbox.store import SandboxStore
+from infra.gateways.settings import PaymentSettings, payment_settings
+from infra.gateways.zalopay import protocol as zalopay
 
 router = APIRouter(prefix="/zalopay", route_class=PublicRoute)
 _ORDER_CODES = {"PAID": (1, 1, "Giao dịch thành công"), "FAILED": (2, -329, "Người dùng huỷ giao dịch"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain.payments import momo
-from domain.payments.momo import CREATE_FIELDS, IPN_FIELDS, QUERY_FIELDS, REFUND_FIELDS, CreatePayment
 from domain.payments.money import momo_amount_ok
+from infra.gateways.momo import protocol as momo
+from infra.gateways.momo.protocol import CREATE_FIELDS, IPN_FIELDS, QUERY_FIELDS, REFUND_FIELDS, CreatePayment
 
 PARTNER, ACCESS, SECRET = "MOMO", "F8BBA842ECF85", "K951B6PE1waDMi640xX08PD3vg6EkVlz"
 KEYS = {"access_key": ACCESS, "secret_key": SECRET}

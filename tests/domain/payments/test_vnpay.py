@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from domain.payments import vnpay
 from domain.payments.money import from_vnpay_amount, to_vnpay_amount
-from domain.payments.vnpay import (
+from domain.payments.vntime import compact_timestamp, parse_compact_timestamp
+from infra.gateways.vnpay import protocol as vnpay
+from infra.gateways.vnpay.protocol import (
     QUERYDR_REQUEST,
     QUERYDR_RESPONSE,
     REFUND_REQUEST,
@@ -17,7 +18,6 @@ from domain.payments.vnpay import (
     PayRequest,
     TransactionType,
 )
-from domain.payments.vntime import compact_timestamp, parse_compact_timestamp
 
 SECRET = "CINEMATESTHASHSECRET000000000001"
 GMT7 = timezone(timedelta(hours=7))

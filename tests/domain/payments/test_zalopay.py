@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from domain.payments import zalopay
 from domain.payments.money import zalopay_amount_ok
 from domain.payments.vntime import epoch_ms, from_epoch_ms, yymmdd
-from domain.payments.zalopay import CallbackReply, CreateOrder
+from infra.gateways.zalopay import protocol as zalopay
+from infra.gateways.zalopay.protocol import CallbackReply, CreateOrder
 
 APP_ID, KEY1, KEY2 = 2553, "PcY4iZIKFCIdgZvA6ueMcMHHUbRLYjPL", "kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz"
 GMT7 = timezone(timedelta(hours=7))

@@ -1,0 +1,25 @@
+"""The payment providers this server knows. A new provider is one folder (protocol, adapter, simulator,
+and its PROVIDER) plus one line here and its settings field in PaymentSettings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from infra.gateways import momo, vnpay, zalopay
+from infra.gateways.provider import Provider
+from infra.gateways.sandbox.control import control_router
+
+PROVIDERS: tuple[Provider, ...] = (
+    vnpay.PROVIDER,
+    momo.PROVIDER,
+    zalopay.PROVIDER,
+)
+
+
+def sandbox_router() -> APIRouter:
+    """Every provider's simulator and the fault switches, under /sandbox."""
+    router = APIRouter(prefix="/sandbox", tags=["sandbox"])
+    for provider in PROVIDERS:
+        router.include_router(provider.simulator)
+    router.include_router(control_router([p.name for p in PROVIDERS]))
+    return router
