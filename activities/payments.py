@@ -1,24 +1,27 @@
 """Payment activities: the payments port the booking saga calls by name (domain/bookings/payment_port.py).
 
 Every one is idempotent on its key: the booking id (start, settle, cancel) or the refund id (refund,
-refund status), so Temporal's retries never charge or refund twice. Each writes in its own transactions
-and commits before it calls a gateway; what must follow (the saga hearing of a payment, a refund
-workflow) are events written in those transactions.
+refund status), so Temporal's retries never charge or refund twice. No gateway is called inside a
+transaction (domain/payments/calls.py): what we know is committed first, the answer recorded in a second
+short transaction; what must follow (the saga hearing of a payment, a refund workflow) are events written
+in those transactions.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.errors import as_application_error
 from domain.bookings import payment_port as port
 from domain.contracts.events import Topic
+from domain.payments import calls as payments_calls
 from domain.payments import service as payments_service
 from domain.payments.errors import GatewayUnavailable, InvalidPaymentInput
 from domain.payments.gateway import PaymentGateway
@@ -62,23 +65,30 @@ class PaymentActivities:
         self._sessionmaker, self._gateways = sessionmaker, gateways
         self._pay_ttl, self._refund_poll = pay_ttl, refund_poll
 
+    def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return unit_of_work(self._sessionmaker)
+
     @activity.defn(name=port.START_PAYMENT)
     async def start_payment(self, input: port.StartPaymentInput) -> port.PaymentStarted:
         """Open the booking's payment at its gateway, or record a counter payment (Success at once)."""
         with as_application_error():
             method = _method(input.method)
-            async with unit_of_work(self._sessionmaker) as session:
-                if method.online:
-                    payment, _ = await payments_service.create_online(
-                        session, self._gateways, booking_id=input.booking_id, user_id=input.user_id,
-                        amount=input.amount, method=method, client_ip="127.0.0.1", now=utcnow(), ttl=self._pay_ttl,
-                        expires_at=input.expires_at, description=input.description)
-                else:
+
+            async def completed(session: AsyncSession) -> None:
+                await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id,
+                                step="process_payment", service=SERVICE)
+
+            if method.online:
+                payment, _ = await payments_calls.start_online(
+                    self._transaction, self._gateways, booking_id=input.booking_id, user_id=input.user_id,
+                    amount=input.amount, method=method, client_ip="127.0.0.1", now=utcnow(), ttl=self._pay_ttl,
+                    expires_at=input.expires_at, description=input.description, also=completed)
+            else:
+                async with self._transaction() as session:
                     payment, _ = await payments_service.record_counter(
                         session, booking_id=input.booking_id, user_id=input.user_id, amount=input.amount,
                         method=method, reference=None, staff_id=None, now=utcnow())
-                await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id,
-                                step="process_payment", service=SERVICE)
+                    await completed(session)
         return port.PaymentStarted(payment_id=payment.id, payment_url=payment.pay_url,
                                    status=_STARTED.get(payment.status, port.SettlementStatus.FAILED))
 
@@ -87,19 +97,19 @@ class PaymentActivities:
         """Compensates start_payment: give a pending payment up; money that arrived anyway is refunded
         (event payment.refund.requested, in the same transaction, starts its RefundWorkflow)."""
         with as_application_error():
-            async with unit_of_work(self._sessionmaker) as session:
-                await payments_service.cancel_booking_payment(session, self._gateways, booking_id=booking_id,
-                                                              now=utcnow())
+            async def compensated(session: AsyncSession) -> None:
                 await saga_step(session, Topic.SAGA_COMPENSATING, saga_id=booking_id, step="cancel_payment",
                                 service=SERVICE)
+
+            await payments_calls.cancel_booking_payment(self._transaction, self._gateways, booking_id=booking_id,
+                                                        now=utcnow(), also=compensated)
 
     @activity.defn(name=port.SETTLE_PAYMENT)
     async def settle_payment(self, booking_id: uuid.UUID) -> port.PaymentSettlement:
         """No IPN by the deadline: ask the gateway, record its answer, and report the payment's state."""
         with as_application_error(), _retry_while_unavailable():  # the inner one sees the gateway first
-            async with unit_of_work(self._sessionmaker) as session:
-                payment = await payments_service.settle_booking(session, self._gateways, booking_id=booking_id,
-                                                                now=utcnow())
+            payment = await payments_calls.settle_booking(self._transaction, self._gateways,
+                                                          booking_id=booking_id, now=utcnow())
         if payment is None:
             return port.PaymentSettlement(booking_id=booking_id, payment_id=None,
                                           status=port.SettlementStatus.PENDING)
@@ -111,13 +121,12 @@ class PaymentActivities:
     async def refund_payment(self, input: port.RefundPaymentInput) -> port.RefundResult:
         """Refund (part of) the booking's payment, keyed by refund_id; Pending: ask refund_status later."""
         with as_application_error():
-            async with unit_of_work(self._sessionmaker) as session:
+            async with self._transaction() as session:  # recorded before the gateway hears of it
                 refund = await payments_service.refund_booking(
                     session, booking_id=input.booking_id, refund_id=input.refund_id, amount=input.amount,
                     reason=input.reason, now=utcnow())
-            async with unit_of_work(self._sessionmaker) as session:  # recorded before the gateway hears of it
-                refund = await payments_service.advance_refund(session, self._gateways, refund_id=refund.id,
-                                                               now=utcnow())
+            refund = await payments_calls.advance_refund(self._transaction, self._gateways, refund_id=refund.id,
+                                                         now=utcnow())
         return _refund_result(refund)
 
     @activity.defn(name=port.REFUND_STATUS)

@@ -25,6 +25,7 @@ from api.deps import (
     SettingsDep,
     StaffUser,
 )
+from domain.payments import calls as payments_calls
 from domain.payments import queries as payments_queries
 from domain.payments import service as payments_service
 from domain.payments.errors import NotYourPayment
@@ -45,6 +46,7 @@ from domain.shared.errors import InvalidInput, NotFound
 from domain.shared.roles import Role
 from domain.shared.schemas import Page
 from domain.shared.time import utcnow
+from infra.db import unit_of_work
 from infra.gateways.journal import MessageJournal, notice_message
 
 log = logging.getLogger("cinema.payments")
@@ -65,6 +67,15 @@ def get_gateways(request: Request) -> payments_service.Gateways:
 
 
 GatewaysDep = Annotated[payments_service.Gateways, Depends(get_gateways)]
+
+
+def get_transaction(request: Request) -> payments_calls.Transaction:
+    """Short units of work of their own, for routes that call a gateway between two of them."""
+    sessionmaker = request.state.sessionmaker
+    return lambda: unit_of_work(sessionmaker)
+
+
+TransactionDep = Annotated[payments_calls.Transaction, Depends(get_transaction)]
 
 
 class Gateway(StrEnum):
@@ -99,11 +110,11 @@ async def list_methods(gateways: GatewaysDep) -> list[MethodAvailability]:
                              503: {"description": "The gateway is unavailable (circuit open or not answering)"}},
                   summary="Staff: open a gateway order by hand (apps pay through POST /api/bookings)")
 async def create_payment(body: PaymentCreate, request: Request, response: Response, user: StaffUser,
-                         session: SessionDep, gateways: GatewaysDep, settings: SettingsDep) -> PaymentPublic:
+                         transaction: TransactionDep, gateways: GatewaysDep, settings: SettingsDep) -> PaymentPublic:
     """Staff only: apps pay through the booking saga (`POST /api/bookings`), which takes the amount from the
     booking. This route is for staff opening a gateway order by hand; it is idempotent on the booking id."""
-    payment, created = await payments_service.create_online(
-        session, gateways, booking_id=body.booking_id, user_id=user.user_id, amount=body.amount,
+    payment, created = await payments_calls.start_online(
+        transaction, gateways, booking_id=body.booking_id, user_id=user.user_id, amount=body.amount,
         method=body.method, client_ip=_client_ip(request), now=utcnow(), ttl=settings.payments.pay_ttl)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return payments_queries.to_public(payment, [])
@@ -139,9 +150,9 @@ async def read_payment(payment_id: PaymentId, user: CurrentUser, session: Sessio
 
 @user_routes.post("/{id}/query", response_model=PaymentPublic,
                   summary="Ask the gateway about a pending payment now, as when its IPN seems lost (Staff)")
-async def query_payment(payment_id: PaymentId, staff: StaffUser, session: SessionDep,
+async def query_payment(payment_id: PaymentId, staff: StaffUser, session: SessionDep, transaction: TransactionDep,
                         gateways: GatewaysDep) -> PaymentPublic:
-    await payments_service.settle(session, gateways, payment_id=payment_id, give_up=False, now=utcnow())
+    await payments_calls.settle(transaction, gateways, payment_id=payment_id, give_up=False, now=utcnow())
     return await payments_queries.get_payment(session, payment_id=payment_id)
 
 
@@ -150,7 +161,7 @@ async def query_payment(payment_id: PaymentId, staff: StaffUser, session: Sessio
                              409: {"description": "Not refundable, more than is left, or the key was reused"}},
                   summary="Refund all or part of a payment (Manager); idempotent on Idempotency-Key or refundId")
 async def refund_payment(payment_id: PaymentId, body: RefundCreate, response: Response, manager: ManagerUser,
-                         session: SessionDep, gateways: GatewaysDep,
+                         transaction: TransactionDep, gateways: GatewaysDep,
                          idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
                          = None) -> RefundPublic:
     """Counter payments are refunded at once (cash or card handed back). A gateway refund is sent at once
@@ -159,13 +170,13 @@ async def refund_payment(payment_id: PaymentId, body: RefundCreate, response: Re
     key = idempotency_key or (str(body.refund_id) if body.refund_id else None)
     if not key:
         raise InvalidInput("Send an Idempotency-Key header or a refundId, so a retry never refunds twice.")
-    refund, created = await payments_service.request_refund(
-        session, payment_id=payment_id, key=key, amount=body.amount, reason=body.reason,
-        requested_by=manager.user_id, now=utcnow(), refund_id=None if idempotency_key else body.refund_id)
-    if created:  # RefundWorkflow owns the refund from here, even if this request dies midway
-        await payments_service.hand_over_unfinished(session, refund=refund)
-    await session.commit()  # the refund exists before the gateway hears of it
-    refund = await payments_service.advance_refund(session, gateways, refund_id=refund.id, now=utcnow())
+    async with transaction() as session:  # the refund exists before the gateway hears of it
+        refund, created = await payments_service.request_refund(
+            session, payment_id=payment_id, key=key, amount=body.amount, reason=body.reason,
+            requested_by=manager.user_id, now=utcnow(), refund_id=None if idempotency_key else body.refund_id)
+        if created:  # RefundWorkflow owns the refund from here, even if this request dies midway
+            await payments_service.hand_over_unfinished(session, refund=refund)
+    refund = await payments_calls.advance_refund(transaction, gateways, refund_id=refund.id, now=utcnow())
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return RefundPublic.model_validate(refund)
 
@@ -194,8 +205,8 @@ async def return_url(gateway: Gateway, request: Request, session: SessionDep, ga
     return await _verify(gateway.method, dict(request.query_params), session, gateways, journal)
 
 
-async def _webhook(method: PaymentMethod, request: Request, session: SessionDep, gateways: GatewaysDep,
-                   journal: MessageJournal) -> Response:
+async def _webhook(method: PaymentMethod, request: Request, transaction: payments_calls.Transaction,
+                   gateways: payments_service.Gateways, journal: MessageJournal) -> Response:
     """Verify, record (with its events: the saga hears of the payment, refunds start), answer in the
     gateway's own format."""
     gateway = gateways.get(method)
@@ -203,11 +214,11 @@ async def _webhook(method: PaymentMethod, request: Request, session: SessionDep,
         raise NotFound(f"{method.value} is not configured on this server.")
     notice = gateway.parse_ipn(query=request.url.query, body=await request.body())
     try:
-        settlement = await payments_service.receive_notice(session, method=method, notice=notice, now=utcnow())
-        await session.commit()
+        async with transaction() as session:  # committed before we answer, so the gateway stops resending
+            settlement = await payments_service.receive_notice(session, method=method, notice=notice,
+                                                               now=utcnow())
     except Exception:  # the gateway must get its own "try again" answer, not our error shape
         log.exception("%s notification for %s failed", method.value, notice.order_ref)
-        await session.rollback()
         settlement = payments_service.Settlement(NoticeOutcome.ERROR)
     reply = gateway.reply(settlement.outcome)
     await journal.record(notice_message(method, notice, payment_id=settlement.payment.id if settlement.payment
@@ -219,30 +230,30 @@ async def _webhook(method: PaymentMethod, request: Request, session: SessionDep,
 
 @open_routes.get("/webhook/vnpay", response_model=None,
                  summary="VNPay IPN (GET with the signed parameters); answers {RspCode, Message}")
-async def vnpay_webhook(request: Request, session: SessionDep, gateways: GatewaysDep,
+async def vnpay_webhook(request: Request, transaction: TransactionDep, gateways: GatewaysDep,
                         journal: JournalDep) -> Response:
-    return await _webhook(PaymentMethod.VNPAY, request, session, gateways, journal)
+    return await _webhook(PaymentMethod.VNPAY, request, transaction, gateways, journal)
 
 
 @open_routes.post("/webhook/vnpay", response_model=None,
                   summary="VNPay IPN sent as POST (query string or form body); answers {RspCode, Message}")
-async def vnpay_webhook_post(request: Request, session: SessionDep, gateways: GatewaysDep,
+async def vnpay_webhook_post(request: Request, transaction: TransactionDep, gateways: GatewaysDep,
                              journal: JournalDep) -> Response:
-    return await _webhook(PaymentMethod.VNPAY, request, session, gateways, journal)
+    return await _webhook(PaymentMethod.VNPAY, request, transaction, gateways, journal)
 
 
 @open_routes.post("/webhook/momo", status_code=status.HTTP_204_NO_CONTENT, response_model=None,
                   summary="MoMo IPN (signed JSON); answers 204 No Content")
-async def momo_webhook(request: Request, session: SessionDep, gateways: GatewaysDep,
+async def momo_webhook(request: Request, transaction: TransactionDep, gateways: GatewaysDep,
                        journal: JournalDep) -> Response:
-    return await _webhook(PaymentMethod.MOMO, request, session, gateways, journal)
+    return await _webhook(PaymentMethod.MOMO, request, transaction, gateways, journal)
 
 
 @open_routes.post("/webhook/zalopay", response_model=None,
                   summary="ZaloPay callback ({data, mac} signed with key2); answers {return_code, return_message}")
-async def zalopay_webhook(request: Request, session: SessionDep, gateways: GatewaysDep,
+async def zalopay_webhook(request: Request, transaction: TransactionDep, gateways: GatewaysDep,
                           journal: JournalDep) -> Response:
-    return await _webhook(PaymentMethod.ZALOPAY, request, session, gateways, journal)
+    return await _webhook(PaymentMethod.ZALOPAY, request, transaction, gateways, journal)
 
 
 router.include_router(open_routes)

@@ -1,7 +1,7 @@
 """The one PaymentGateway interface the payment service talks to, and the values it exchanges.
 
-infra/gateways implements it for VNPay, MoMo and ZaloPay over HTTP (with timeouts, retries and a
-circuit breaker); the service never sees a gateway's wire format.
+infra/gateways/<provider>/adapter.py implements it for VNPay, MoMo and ZaloPay over HTTP (one shared
+transport: timeouts, retries, a circuit breaker); the service never sees a gateway's wire format.
 """
 
 from __future__ import annotations
@@ -133,6 +133,10 @@ class PaymentGateway(Protocol):
 
     async def availability(self) -> Availability:
         """Whether new payments may be started now (configured, circuit not open)."""
+
+    def check(self, order: CheckoutOrder) -> object:
+        """Apply the gateway's own rules (amount range, id formats) before anything is recorded: raises
+        InvalidPaymentInput (the caller's 422). Pure: nothing is sent."""
 
     async def create(self, order: CheckoutOrder) -> Checkout:
         """Open the order at the gateway; the customer's browser goes to `pay_url`."""

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import TypeVar
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from domain.payments.models import Payment, PaymentStatus, Refund
 from domain.payments.schemas import PaymentQuery
+
+T = TypeVar("T")
 
 
 class PaymentsRepository:
@@ -23,11 +27,11 @@ class PaymentsRepository:
 
     async def payment(self, payment_id: uuid.UUID, *, for_update: bool = False) -> Payment | None:
         stmt = select(Payment).where(Payment.id == payment_id)
-        return (await self.session.exec(stmt.with_for_update() if for_update else stmt)).one_or_none()
+        return (await self.session.exec(_locked(stmt) if for_update else stmt)).one_or_none()
 
     async def payment_by_order_ref(self, order_ref: str, *, for_update: bool = False) -> Payment | None:
         stmt = select(Payment).where(Payment.order_ref == order_ref)
-        return (await self.session.exec(stmt.with_for_update() if for_update else stmt)).one_or_none()
+        return (await self.session.exec(_locked(stmt) if for_update else stmt)).one_or_none()
 
     async def live_payment_of(self, booking_id: uuid.UUID) -> Payment | None:
         """The booking's payment that is not Failed (at most one, by a partial unique index)."""
@@ -36,7 +40,7 @@ class PaymentsRepository:
 
     async def refund(self, refund_id: uuid.UUID, *, for_update: bool = False) -> Refund | None:
         stmt = select(Refund).where(Refund.id == refund_id)
-        return (await self.session.exec(stmt.with_for_update() if for_update else stmt)).one_or_none()
+        return (await self.session.exec(_locked(stmt) if for_update else stmt)).one_or_none()
 
     async def refund_by_key(self, payment_id: uuid.UUID, key: str) -> Refund | None:
         stmt = select(Refund).where(Refund.payment_id == payment_id, Refund.idempotency_key == key)
@@ -69,3 +73,9 @@ class PaymentsRepository:
         stmt = (select(Payment).where(*conditions).order_by(col(Payment.created_at).desc(), col(Payment.id))
                 .offset(query.offset).limit(query.page_size))
         return list((await self.session.exec(stmt)).all()), total
+
+
+def _locked(stmt: SelectOfScalar[T]) -> SelectOfScalar[T]:
+    """FOR UPDATE, and the row as it is once the lock is ours: an object this session loaded before the
+    wait would otherwise keep its old values (a concurrent caller's commit would go unseen)."""
+    return stmt.with_for_update().execution_options(populate_existing=True)

@@ -1,4 +1,6 @@
 """Use cases of the payments context. Services flush, never commit; gateways come in as arguments.
+Nothing here calls a gateway inside a transaction: what must call one is split into the transaction before
+(commit what we know) and the one after (record the answer once); domain/payments/calls.py runs the three steps.
 
 Idempotency keys: a payment is keyed by its booking (one live payment per booking; a failed attempt may
 be followed by another), a refund by its idempotency key within its payment, and an IPN by the payment's
@@ -29,6 +31,7 @@ from domain.payments.errors import (
     RefundExceedsPaid,
 )
 from domain.payments.gateway import (
+    Checkout,
     CheckoutOrder,
     GatewayResult,
     Notice,
@@ -91,10 +94,11 @@ async def _insert_live(session: AsyncSession, payment: Payment) -> Payment | Non
     return payment
 
 
-async def create_online(session: AsyncSession, gateways: Gateways, *, booking_id: uuid.UUID, user_id: uuid.UUID,
-                        amount: int, method: PaymentMethod, client_ip: str, now: datetime, ttl: timedelta,
-                        expires_at: datetime | None = None, description: str | None = None) -> tuple[Payment, bool]:
-    """Open a gateway order for the booking (idempotent on booking id). Second item: created now?"""
+async def open_online(session: AsyncSession, gateways: Gateways, *, booking_id: uuid.UUID, user_id: uuid.UUID,
+                      amount: int, method: PaymentMethod, client_ip: str, now: datetime, ttl: timedelta,
+                      expires_at: datetime | None = None, description: str | None = None) -> tuple[Payment, bool]:
+    """Record the booking's gateway payment (idempotent on booking id), before the gateway hears of it.
+    Second item: created now? The order is opened at the gateway after this commits (calls.start_online)."""
     repo = PaymentsRepository(session)
     existing = await repo.live_payment_of(booking_id)
     if existing is not None:
@@ -109,20 +113,35 @@ async def create_online(session: AsyncSession, gateways: Gateways, *, booking_id
     payment = Payment(id=payment_id, booking_id=booking_id, user_id=user_id, amount=amount, method=method,
                       order_ref=gateway.order_ref(payment_id, requested_at), client_ip=client_ip,
                       requested_at=requested_at, expires_at=expires_at or requested_at + ttl)
-    # The row (and the booking's unique live slot) exists before the gateway hears of the order.
+    gateway.check(checkout_order(payment, description))  # a request its rules refuse is never recorded
     if await _insert_live(session, payment) is None:
         winner = await repo.live_payment_of(booking_id)
         assert winner is not None
         return _replay(winner, user_id=user_id, amount=amount, method=method), False
-    checkout = await gateway.create(CheckoutOrder(
-        payment_id=payment.id, order_ref=payment.order_ref or "", amount=amount,
-        order_info=rules.order_info(booking_id, description), user_ref=user_id.hex, client_ip=client_ip,
-        created_at=requested_at, expires_at=payment.expires_at))
+    return payment, True
+
+
+def checkout_order(payment: Payment, description: str | None = None) -> CheckoutOrder:
+    """What the gateway's create is sent for this payment (the same every time: a retry repeats it)."""
+    assert payment.requested_at is not None
+    return CheckoutOrder(
+        payment_id=payment.id, order_ref=payment.order_ref or "", amount=payment.amount,
+        order_info=rules.order_info(payment.booking_id, description), user_ref=payment.user_id.hex,
+        client_ip=payment.client_ip, created_at=payment.requested_at, expires_at=payment.expires_at)
+
+
+async def record_checkout(session: AsyncSession, *, payment_id: uuid.UUID, checkout: Checkout) -> tuple[Payment, bool]:
+    """Record the gateway's answer to create, once: a pay URL already recorded (a concurrent caller's) wins
+    and this answer is ignored. Second item: recorded now? (payment.initiated is written with it.)"""
+    payment = await payment_or_404(PaymentsRepository(session), payment_id, for_update=True)
+    if payment.pay_url is not None or payment.status is not PaymentStatus.PENDING:
+        return payment, False
     payment.pay_url, payment.gateway_response = checkout.pay_url, checkout.response
-    await repo.add(payment)
+    session.add(payment)
+    await session.flush()
     await emit(session, Topic.PAYMENT_INITIATED, events.PaymentInitiated(
-        payment_id=payment.id, booking_id=booking_id, user_id=user_id, method=method.value, amount=amount,
-        expires_at=payment.expires_at), aggregate_id=payment.id)
+        payment_id=payment.id, booking_id=payment.booking_id, user_id=payment.user_id, method=payment.method.value,
+        amount=payment.amount, expires_at=payment.expires_at), aggregate_id=payment.id)
     return payment, True
 
 
@@ -216,22 +235,23 @@ async def receive_notice(session: AsyncSession, *, method: PaymentMethod, notice
     return await _apply(session, payment, notice.result, now)
 
 
-def _payment_ref(payment: Payment) -> PaymentRef:
+def payment_ref(payment: Payment) -> PaymentRef:
     assert payment.order_ref is not None and payment.requested_at is not None
     return PaymentRef(payment_id=payment.id, order_ref=payment.order_ref, amount=payment.amount,
                       transaction_id=payment.transaction_id, requested_at=payment.requested_at)
 
 
-async def settle(session: AsyncSession, gateways: Gateways, *, payment_id: uuid.UUID, give_up: bool,
-                 now: datetime, reason: str = rules.EXPIRED) -> Settlement:
-    """Ask the gateway about a pending payment (no IPN came) and record what it says. With give_up, a
-    payment still unpaid becomes Failed (`reason`): money arriving later is refunded automatically."""
-    repo = PaymentsRepository(session)
-    payment = await payment_or_404(repo, payment_id, for_update=True)
+async def record_query(session: AsyncSession, *, payment_id: uuid.UUID, result: GatewayResult | None,
+                       give_up: bool, now: datetime, reason: str = rules.EXPIRED) -> Settlement:
+    """Record what the gateway said about a pending payment (None: it was not asked, or did not answer). With
+    give_up, a payment still unpaid becomes Failed (`reason`): money arriving later is refunded automatically.
+    A payment settled meanwhile (an IPN, a concurrent query) keeps its result; this answer is ignored."""
+    payment = await payment_or_404(PaymentsRepository(session), payment_id, for_update=True)
     if payment.status is not PaymentStatus.PENDING or not payment.method.online:
         return Settlement(NoticeOutcome.DUPLICATE, payment)
-    result = await gateway_for(gateways, payment.method).query(_payment_ref(payment), now=now)
-    settlement = await _apply(session, payment, result, now)
+    settlement = Settlement(NoticeOutcome.DUPLICATE, payment)
+    if result is not None:
+        settlement = await _apply(session, payment, result, now)
     if give_up and payment.status is PaymentStatus.PENDING:
         payment.status, payment.failure_reason = PaymentStatus.FAILED, reason
         session.add(payment)
@@ -292,11 +312,20 @@ async def _locked_refund(repo: PaymentsRepository, refund_id: uuid.UUID) -> tupl
     return payment, refund
 
 
-def _refund_order(gateway: PaymentGateway, payment: Payment, refund: Refund, now: datetime) -> RefundOrder:
+async def prepare_refund(session: AsyncSession, gateways: Gateways, *, refund_id: uuid.UUID,
+                         now: datetime) -> tuple[Refund, RefundOrder | None]:
+    """What to send for a refund that is not final yet (None: nothing to send). Its gateway ref is made once
+    and committed with this transaction, so every later attempt repeats the same id (never refunded twice)."""
+    payment, refund = await _locked_refund(PaymentsRepository(session), refund_id)
+    if refund.status.final:
+        return refund, None
+    gateway = gateway_for(gateways, payment.method)
     refund.gateway_ref = refund.gateway_ref or gateway.refund_ref(refund.id, now)
-    return RefundOrder(refund_id=refund.id, payment=_payment_ref(payment), amount=refund.amount,
-                       full=refund.amount == payment.paid_amount, reason=refund.reason,
-                       requested_by=str(refund.requested_by or "system"), gateway_ref=refund.gateway_ref)
+    session.add(refund)
+    await session.flush()
+    return refund, RefundOrder(refund_id=refund.id, payment=payment_ref(payment), amount=refund.amount,
+                               full=refund.amount == payment.paid_amount, reason=refund.reason,
+                               requested_by=str(refund.requested_by or "system"), gateway_ref=refund.gateway_ref)
 
 
 def _record_refund_result(payment: Payment, refund: Refund, result: RefundResult, now: datetime) -> None:
@@ -310,32 +339,37 @@ def _record_refund_result(payment: Payment, refund: Refund, result: RefundResult
         refund.status = result.status
 
 
-async def advance_refund(session: AsyncSession, gateways: Gateways, *, refund_id: uuid.UUID,
-                         now: datetime) -> Refund:
-    """Move a refund on: send a Pending one (again: same ids, so never twice), ask about an Approved one.
-    A refund stays as it was while its gateway is unavailable; one the gateway refuses is Rejected."""
-    repo = PaymentsRepository(session)
-    payment, refund = await _locked_refund(repo, refund_id)
-    if refund.status.final:
-        return refund
-    before = refund.status
-    gateway = gateway_for(gateways, payment.method)
-    order = _refund_order(gateway, payment, refund, now)
+async def send_refund(gateways: Gateways, method: PaymentMethod, status: RefundStatus, order: RefundOrder, *,
+                      now: datetime) -> RefundResult | GatewayUnavailable | GatewayRefused:
+    """Send a Pending refund (again: same ids, so never twice), or ask about an Approved one. No transaction
+    is open: the answer, or the error standing for it, is recorded by record_refund_answer."""
+    gateway = gateway_for(gateways, method)
     try:
-        if refund.status is RefundStatus.PENDING:
-            result = await gateway.refund(order, now=now)
-        else:
-            result = await gateway.refund_status(order, now=now)
-    except GatewayUnavailable as e:
-        refund.failure_reason = f"{e.code}: {e.message}"[:200]
-    except GatewayRefused as e:  # e.g. credentials the gateway does not accept: a person must look
+        if status is RefundStatus.PENDING:
+            return await gateway.refund(order, now=now)
+        return await gateway.refund_status(order, now=now)
+    except (GatewayUnavailable, GatewayRefused) as e:
+        return e
+
+
+async def record_refund_answer(session: AsyncSession, *, refund_id: uuid.UUID, asked: RefundStatus,
+                               answer: RefundResult | GatewayUnavailable | GatewayRefused, now: datetime) -> Refund:
+    """Record the gateway's answer about a refund asked about in state `asked`. A refund that moved on
+    meanwhile (a concurrent caller recorded its answer first) keeps that answer and this one is ignored.
+    A refund stays as it was while its gateway is unavailable; one the gateway refuses is Rejected."""
+    payment, refund = await _locked_refund(PaymentsRepository(session), refund_id)
+    if refund.status is not asked:
+        return refund
+    if isinstance(answer, GatewayUnavailable):
+        refund.failure_reason = f"{answer.code}: {answer.message}"[:200]
+    elif isinstance(answer, GatewayRefused):  # e.g. credentials the gateway does not accept: a person must look
         _refund_done(payment, refund, RefundStatus.REJECTED, now)
-        refund.failure_reason = f"{e.code}: {e.message}"[:200]
+        refund.failure_reason = f"{answer.code}: {answer.message}"[:200]
     else:
-        _record_refund_result(payment, refund, result, now)
+        _record_refund_result(payment, refund, answer, now)
     session.add_all([payment, refund])
     await session.flush()
-    if refund.status is RefundStatus.COMPLETED and before is not RefundStatus.COMPLETED:
+    if refund.status is RefundStatus.COMPLETED:
         await _emit_refunded(session, payment, refund, now)
     return refund
 
@@ -346,33 +380,17 @@ async def hand_over_unfinished(session: AsyncSession, *, refund: Refund) -> None
         await _hand_over(session, await payment_or_404(PaymentsRepository(session), refund.payment_id), refund)
 
 
-async def settle_booking(session: AsyncSession, gateways: Gateways, *, booking_id: uuid.UUID,
-                         now: datetime) -> Payment | None:
-    """The saga's deadline question: the booking's payment after asking the gateway if it is pending."""
+async def record_cancellation(session: AsyncSession, *, booking_id: uuid.UUID, result: GatewayResult | None,
+                              now: datetime) -> Settlement:
+    """Compensation: the booking will not take its payment. A pending one is given up (Failed, CANCELLED) after
+    `result`, the gateway's last word (None: it could not be asked: a late IPN is refunded when it comes);
+    money that arrived anyway is refunded automatically (LatePayment)."""
     payment = await PaymentsRepository(session).live_payment_of(booking_id)
-    if payment is not None and payment.status is PaymentStatus.PENDING:
-        await settle(session, gateways, payment_id=payment.id, give_up=False, now=now)
-    return payment
-
-
-async def cancel_booking_payment(session: AsyncSession, gateways: Gateways, *, booking_id: uuid.UUID,
-                                 now: datetime) -> Settlement:
-    """Compensation: the booking will not take its payment. A pending one is asked about once more and
-    given up (Failed, CANCELLED); money that arrived anyway is refunded automatically (LatePayment)."""
-    repo = PaymentsRepository(session)
-    payment = await repo.live_payment_of(booking_id)
     if payment is None:
         return Settlement(NoticeOutcome.DUPLICATE)
-    settlement = Settlement(NoticeOutcome.DUPLICATE, payment)
-    if payment.status is PaymentStatus.PENDING:
-        try:
-            settlement = await settle(session, gateways, payment_id=payment.id, give_up=True, now=now,
-                                      reason=rules.CANCELLED)
-        except GatewayUnavailable:  # give up without asking: a late IPN is refunded when it comes
-            payment.status, payment.failure_reason = PaymentStatus.FAILED, rules.CANCELLED
-            session.add(payment)
-            await session.flush()
-            await _emit_settled(session, payment, now)
+    settlement = await record_query(session, payment_id=payment.id, result=result, give_up=True, now=now,
+                                    reason=rules.CANCELLED)
+    payment = settlement.payment or payment
     if payment.status is PaymentStatus.SUCCESS:
         flag = PaymentFlag.LATE_PAYMENT
         payment.flag = payment.flag or flag

@@ -3,6 +3,7 @@ against the simulators, the real PostgreSQL and, for the refunds they start, the
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -12,19 +13,30 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlmodel import select
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.payments import PaymentActivities
 from domain.bookings import payment_port as port
+from domain.payments.models import Payment
 from domain.shared.time import utcnow
-from infra.db import SessionMaker
+from infra.db import SessionMaker, unit_of_work
 from infra.gateways.breaker import CircuitBreaker
 from infra.gateways.factory import build_gateways, payment_settings
 from infra.gateways.journal import MessageJournal
 from infra.settings import Settings
-from tests.payments_support import AMOUNT, act, eventually, payment_row, refunds_of, set_faults
+from tests.payments_support import (
+    AMOUNT,
+    act,
+    eventually,
+    payment_row,
+    payments_of_booking,
+    refunds_of,
+    set_faults,
+)
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -199,3 +211,64 @@ async def test_a_refund_the_gateway_refuses_is_rejected_and_flagged(
     assert refused.status is port.SettlementStatus.FAILED and "GATEWAY_REFUSED" in (refused.detail or "")
     row = await payment_row(sessionmaker, result.payment_id)
     assert (row.status.value, row.flag and row.flag.value, row.refunded_amount) == ("Success", "RefundRejected", 0)
+
+
+async def lock_payment_now(sessionmaker: SessionMaker, payment_id: uuid.UUID) -> Payment:
+    """Lock the payment row from another transaction, failing at once if anyone holds it."""
+    async with unit_of_work(sessionmaker) as session:
+        await (await session.connection()).execute(text("SET LOCAL lock_timeout = '300ms'"))
+        return (await session.exec(select(Payment).where(Payment.id == payment_id).with_for_update())).one()
+
+
+async def paid_and_slow(client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
+                        sessionmaker: SessionMaker, method: str, *,
+                        delay_ms: int) -> tuple[Any, port.RefundPaymentInput]:
+    """A paid payment whose gateway answers slowly from now on, and a full refund of it to send."""
+    request, result = await started(env, payments, method)
+    await act(client, page(result.payment_id, result.payment_url))
+    row = await payment_row(sessionmaker, result.payment_id)
+    await set_faults(client, method, row.order_ref or "", delay_ms=delay_ms)
+    return result, port.RefundPaymentInput(booking_id=request.booking_id, refund_id=uuid.uuid4(), amount=AMOUNT,
+                                           reason="SEATS_LOST")
+
+
+class TestNoGatewayCallInsideATransaction:
+    """Commit what we know, call the gateway with no transaction open, record the answer once."""
+
+    async def test_a_slow_refund_does_not_hold_the_payment_row(
+            self, client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
+            sessionmaker: SessionMaker) -> None:
+        result, refund = await paid_and_slow(client, env, payments, sessionmaker, "VNPay", delay_ms=3_000)
+        sending = asyncio.ensure_future(env.run(payments.refund_payment, refund))
+        await asyncio.sleep(1)  # the refund is recorded and the gateway is answering slowly
+        assert not sending.done()
+        locked = await lock_payment_now(sessionmaker, result.payment_id)  # no lock_timeout: nobody holds it
+        assert locked.status.value == "Success"
+        [recorded] = await refunds_of(sessionmaker, result.payment_id)
+        assert (recorded.id, recorded.status.value) == (refund.refund_id, "Pending") and recorded.gateway_ref
+        assert (await sending).status is port.SettlementStatus.SUCCESS
+        assert (await payment_row(sessionmaker, result.payment_id)).status.value == "Refunded"
+
+    async def test_a_slow_checkout_commits_the_payment_first(
+            self, client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
+            sessionmaker: SessionMaker) -> None:
+        response = await client.put("/sandbox/faults", json={"delayMs": 3_000})
+        assert response.status_code == 200, response.text
+        request = start_input("MoMo")
+        opening = asyncio.ensure_future(env.run(payments.start_payment, request))
+        await asyncio.sleep(1)
+        [payment] = await payments_of_booking(sessionmaker, request.booking_id)
+        assert payment.pay_url is None and (await lock_payment_now(sessionmaker, payment.id)).pay_url is None
+        started_ = await opening
+        assert started_.payment_id == payment.id and started_.payment_url
+        assert (await payment_row(sessionmaker, payment.id)).pay_url == started_.payment_url
+
+    async def test_two_refunds_at_once_are_recorded_once(
+            self, client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
+            sessionmaker: SessionMaker) -> None:
+        result, refund = await paid_and_slow(client, env, payments, sessionmaker, "MoMo", delay_ms=1_000)
+        both = await asyncio.gather(env.run(payments.refund_payment, refund), env.run(payments.refund_payment, refund))
+        assert {answer.status for answer in both} == {port.SettlementStatus.SUCCESS}
+        refunded = await payment_row(sessionmaker, result.payment_id)
+        assert (refunded.status.value, refunded.refunded_amount) == ("Refunded", AMOUNT)
+        assert [r.id for r in await refunds_of(sessionmaker, result.payment_id)] == [refund.refund_id]

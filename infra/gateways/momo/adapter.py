@@ -44,15 +44,18 @@ class MomoGateway(BaseGateway):
         return refund_id.hex  # both the refund's new orderId and its requestId: a retry is replayed
 
     async def _post(self, path: str, body: dict[str, object], exchange: Exchange) -> dict[str, Any]:
-        # requestId is MoMo's idempotency key, and each body keeps its own: repeating it is safe.
+        # requestId is MoMo's idempotency key (create: the payment id, so a retried create is replayed).
         return await self.transport.post_json(self._endpoint + path, body, exchange=exchange, repeatable=True)
 
-    async def create(self, order: gw.CheckoutOrder) -> gw.Checkout:
+    def check(self, order: gw.CheckoutOrder) -> momo.CreatePayment:
         with gateway_rules():
-            body = momo.CreatePayment(
-                partner_code=self.settings.partner_code, request_id=uuid.uuid4().hex, order_id=order.order_ref,
+            return momo.CreatePayment(
+                partner_code=self.settings.partner_code, request_id=order.payment_id.hex, order_id=order.order_ref,
                 amount=order.amount, order_info=order.order_info, redirect_url=self.settings.return_url or "",
-                ipn_url=self.settings.ipn_url or "").body(**self._keys)
+                ipn_url=self.settings.ipn_url or "")
+
+    async def create(self, order: gw.CheckoutOrder) -> gw.Checkout:
+        body = self.check(order).body(**self._keys)
         answer = await self._post(momo.CREATE_PATH, body, Exchange("create", order.order_ref, order.payment_id))
         if answer.get("resultCode") != momo.ResultCode.SUCCESS or not answer.get("payUrl"):
             raise _refused("create", answer)

@@ -45,12 +45,15 @@ class VnpayGateway(BaseGateway):
     def refund_ref(self, refund_id: uuid.UUID, at: datetime) -> str:
         return vnpay.validate_request_id(refund_id.hex)  # vnp_RequestId: a retry repeats it and gets 94
 
-    async def create(self, order: gw.CheckoutOrder) -> gw.Checkout:
+    def check(self, order: gw.CheckoutOrder) -> vnpay.PayRequest:
         with gateway_rules():
-            request = vnpay.PayRequest(
+            return vnpay.PayRequest(
                 tmn_code=self.settings.tmn_code, amount_vnd=order.amount, txn_ref=order.order_ref,
                 order_info=order.order_info, return_url=self._return_url, ip_addr=order.client_ip,
                 created_at=order.created_at, expires_at=order.expires_at)
+
+    async def create(self, order: gw.CheckoutOrder) -> gw.Checkout:
+        request = self.check(order)
         url = vnpay.pay_url(self._pay_url, request, self._secret)
         await self.transport.record(Exchange("create", order.order_ref, order.payment_id), Direction.OUTBOUND,
                                     payload=request.params(), raw=url, outcome="pay URL signed")

@@ -52,10 +52,10 @@ class ZalopayGateway(BaseGateway):
                     repeatable: bool) -> dict[str, Any]:
         return await self.transport.post_json(self._endpoint + path, body, exchange=exchange, repeatable=repeatable)
 
-    async def create(self, order: gw.CheckoutOrder) -> gw.Checkout:
+    def check(self, order: gw.CheckoutOrder) -> zalopay.CreateOrder:
         seconds = int((order.expires_at - order.created_at).total_seconds())
         with gateway_rules():
-            request = zalopay.CreateOrder(
+            return zalopay.CreateOrder(
                 app_id=self.settings.app_id, app_user=order.user_ref, app_trans_id=order.order_ref,
                 app_time=epoch_ms(order.created_at), amount=order.amount, description=order.order_info,
                 item=zalopay.to_json([{"itemid": order.order_ref, "itemname": "Ve xem phim",
@@ -63,6 +63,9 @@ class ZalopayGateway(BaseGateway):
                 embed_data=zalopay.to_json({"redirecturl": self.settings.return_url}),
                 callback_url=self.settings.callback_url,
                 expire_duration_seconds=min(max(seconds, zalopay.EXPIRE_SECONDS_MIN), zalopay.EXPIRE_SECONDS_MAX))
+
+    async def create(self, order: gw.CheckoutOrder) -> gw.Checkout:
+        request = self.check(order)
         # A repeated create would be refused as a duplicate app_trans_id (-68): retried only if never sent.
         answer = await self._post(zalopay.CREATE_PATH, request.body(self._key1),
                                   Exchange("create", order.order_ref, order.payment_id), repeatable=False)
