@@ -172,6 +172,7 @@ async def worker(temporal: Client, engine: AsyncEngine, sessionmaker: SessionMak
     # Bounded: an activity that ignores cancellation must not hang the end of the run.
     await asyncio.wait([asyncio.ensure_future(w.shutdown()) for w in workers], timeout=15)
     await asyncio.wait(tasks, timeout=5)
+    await deps.aclose()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -46,6 +46,7 @@ async def run(settings: Settings, queues: list[TaskQueue], *, events: bool = Tru
     finally:
         if runtime:
             await runtime.stop()
+        await deps.aclose()
         await redis.aclose()
         await engine.dispose()
 
