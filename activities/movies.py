@@ -10,19 +10,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from domain.movies import service as movies_service
-from domain.movies.models import Movie, MovieStatus
-from domain.movies.schemas import MovieQuery
-from domain.shared.errors import NotFound
-from domain.showtimes.lifecycle import (
+from domain.movies.lifecycle import (
     AdvanceMovie,
     MovieState,
-    SweepInput,
-    SweepResult,
     due_movie_status,
     movie_end_at,
     movie_moves_forward,
     movie_show_at,
 )
+from domain.movies.models import Movie, MovieStatus
+from domain.movies.schemas import MovieQuery
+from domain.shared.errors import NotFound
+from domain.showtimes.lifecycle import SweepInput, SweepResult
 from infra.db import SessionMaker, unit_of_work
 
 PAGE = 100

@@ -32,6 +32,7 @@ from infra.mail import Mailer
 from infra.settings import Settings, ShowtimeSettings
 from workers.subscribers import auth as auth_subscribers
 from workers.subscribers import bookings as bookings_subscribers
+from workers.subscribers import movies as movies_subscribers
 from workers.subscribers import payments as payments_subscribers
 from workers.subscribers import showtimes as showtimes_subscribers
 from workers.sweep_schedule import ensure_sweep_schedule
@@ -169,6 +170,7 @@ def subscriptions(client: Client, deps: WorkerDeps) -> list[Subscription]:
     return [
         auth_subscribers.auth_mails(client, links),
         showtimes_subscribers.lifecycle_timers(client),
+        movies_subscribers.lifecycle_timers(client),
         bookings_subscribers.showtime_refunds(client),
         bookings_subscribers.payment_results(client),
         payments_subscribers.refunds(client, refund_poll=deps.payments.refund_poll_interval),

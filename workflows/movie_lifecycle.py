@@ -16,8 +16,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.movies import MovieActivities
+    from domain.movies.lifecycle import AdvanceMovie, MovieDates, MovieState, due_movie_status
     from domain.movies.models import MovieStatus
-    from domain.showtimes.lifecycle import AdvanceMovie, MovieDates, MovieState, due_movie_status
     from workflows.showtime_lifecycle import STEP
 
 

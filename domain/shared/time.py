@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -10,3 +10,8 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_midnight(day: date) -> datetime:
+    """The first instant of a local day, as an aware datetime."""
+    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)

@@ -20,11 +20,12 @@ from domain.contracts.queues import TaskQueue
 from domain.contracts.workflow_ids import movie_lifecycle_workflow_id as movie_workflow_id
 from domain.contracts.workflow_ids import showtime_lifecycle_workflow_id as showtime_workflow_id
 from domain.movies import service as movies_service
+from domain.movies.lifecycle import MovieDates
 from domain.movies.models import MovieStatus
 from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from domain.showtimes import service as showtimes_service
-from domain.showtimes.lifecycle import MovieDates, ShowtimeTimes
+from domain.showtimes.lifecycle import ShowtimeTimes
 from domain.showtimes.models import Showtime, ShowtimeStatus
 from domain.showtimes.pricing import PricingPolicy
 from domain.showtimes.schemas import ShowtimeCreate
@@ -34,6 +35,7 @@ from infra.settings import Settings
 from tests.domain.showtimes.factories import local_today, make_movie, make_theater, reload_showtime
 from tests.eventually import eventually
 from workers.registry import ALL_WORKFLOWS
+from workers.subscribers import movies as movie_timers
 from workers.subscribers import showtimes as lifecycle
 from workflows.lifecycle_sweep import SCHEDULE_ID, LifecycleSweep, LifecycleSweepWorkflow
 from workflows.movie_lifecycle import MovieLifecycleWorkflow
@@ -51,11 +53,11 @@ async def schedule_showtime_lifecycle(temporal: Client, showtime: Showtime) -> N
 
 
 async def schedule_movie_lifecycle(temporal: Client, movie: Any) -> None:
-    await lifecycle.schedule_movie_lifecycle(temporal, MovieDates(movie_id=movie.id, release_date=movie.release_date,
+    await movie_timers.schedule_movie_lifecycle(temporal, MovieDates(movie_id=movie.id, release_date=movie.release_date,
                                                                   end_date=movie.end_date))
 
 
-end_movie_lifecycle = lifecycle.end_movie_lifecycle
+end_movie_lifecycle = movie_timers.end_movie_lifecycle
 
 
 async def _short_showtime(sessionmaker: SessionMaker, *, starts_in: float, lasts: float) -> Showtime:

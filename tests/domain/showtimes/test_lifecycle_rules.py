@@ -6,17 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from domain.movies.lifecycle import MovieDates, due_movie_status, movie_end_at, movie_moves_forward, movie_show_at
 from domain.movies.models import MovieStatus
-from domain.showtimes.lifecycle import (
-    MovieDates,
-    due_movie_status,
-    due_showtime_status,
-    local_day_bounds,
-    movie_end_at,
-    movie_moves_forward,
-    movie_show_at,
-    showtime_moves_forward,
-)
+from domain.showtimes.lifecycle import due_showtime_status, local_day_bounds, showtime_moves_forward
 from domain.showtimes.models import ShowtimeStatus
 
 START = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
