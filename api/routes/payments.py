@@ -48,6 +48,7 @@ from domain.shared.schemas import Page
 from domain.shared.time import utcnow
 from infra.db import unit_of_work
 from infra.gateways.journal import MessageJournal, notice_message
+from infra.gateways.registry import PROVIDERS
 
 log = logging.getLogger("cinema.payments")
 
@@ -78,15 +79,10 @@ def get_transaction(request: Request) -> payments_calls.Transaction:
 TransactionDep = Annotated[payments_calls.Transaction, Depends(get_transaction)]
 
 
-class Gateway(StrEnum):
-    VNPAY = "vnpay"
-    MOMO = "momo"
-    ZALOPAY = "zalopay"
-
-    @property
-    def method(self) -> PaymentMethod:
-        return {Gateway.VNPAY: PaymentMethod.VNPAY, Gateway.MOMO: PaymentMethod.MOMO,
-                Gateway.ZALOPAY: PaymentMethod.ZALOPAY}[self]
+# The gateways' path names (`/return/vnpay`, ...) come from the provider registry: nothing to add here for a
+# new provider.
+Gateway = StrEnum("Gateway", {provider.name.upper(): provider.name for provider in PROVIDERS})  # type: ignore[misc]
+_METHOD_OF = {provider.name: provider.method for provider in PROVIDERS}
 
 
 def _client_ip(request: Request) -> str:
@@ -202,7 +198,7 @@ async def verify_return(body: VerifyRequest, session: SessionDep, gateways: Gate
                  summary="Where the gateway sends the browser back by default: the verification, as JSON")
 async def return_url(gateway: Gateway, request: Request, session: SessionDep, gateways: GatewaysDep,
                      journal: JournalDep) -> VerifyResult:
-    return await _verify(gateway.method, dict(request.query_params), session, gateways, journal)
+    return await _verify(_METHOD_OF[gateway.value], dict(request.query_params), session, gateways, journal)
 
 
 async def _webhook(method: PaymentMethod, request: Request, transaction: payments_calls.Transaction,
