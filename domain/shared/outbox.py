@@ -62,6 +62,9 @@ def _processed(schema: str) -> Table:
 
 OUTBOX: dict[str, Table] = {schema: _outbox(schema) for schema in SERVICE_SCHEMAS}
 PROCESSED: dict[str, Table] = {schema: _processed(schema) for schema in SERVICE_SCHEMAS}
+# Built once: emit() only binds the values (an event is on the hot path of every saga step).
+_INSERT = {schema: insert(table).on_conflict_do_nothing(index_elements=["event_id"])
+           for schema, table in OUTBOX.items()}
 
 
 @dataclass(frozen=True)
@@ -111,9 +114,7 @@ async def emit(session: AsyncSession, topic: Topic, data: BaseModel, *, aggregat
         timestamp=utcnow(), aggregate_id=aggregate, data=data.model_dump(mode="json", by_alias=True),
         metadata=EventMetadata(correlation_id=correlation_id or context.correlation_id or aggregate,
                                causation_id=context.causation_id))
-    schema = service or owner(topic)
-    table = OUTBOX[schema]
-    await session.exec(insert(table).values(
-        event_id=envelope.event_id, topic=topic.value, aggregate_id=aggregate,
-        envelope=envelope.model_dump(mode="json", by_alias=True)).on_conflict_do_nothing(index_elements=["event_id"]))
+    await session.exec(_INSERT[service or owner(topic)], params={
+        "event_id": envelope.event_id, "topic": topic.value, "aggregate_id": aggregate,
+        "envelope": envelope.model_dump(mode="json", by_alias=True)})
     return envelope
