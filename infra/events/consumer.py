@@ -156,8 +156,10 @@ class EventConsumer:
         except Exception as error:  # noqa: BLE001 - a failing handler must not stop the others
             await self._failed(stream, message_id, fields, error)
             return
-        await self._redis.xack(stream, self._sub.group, message_id)
-        await self._redis.hdel(failures_key(self._sub.group), message_id)
+        async with self._redis.pipeline(transaction=False) as pipe:  # one round trip per event
+            pipe.xack(stream, self._sub.group, message_id)
+            pipe.hdel(failures_key(self._sub.group), message_id, f"{message_id}:error")  # a failure it got over
+            await pipe.execute()
 
     async def _apply(self, envelope: EventEnvelope) -> None:
         processed = PROCESSED[self._sub.schema]

@@ -32,6 +32,7 @@ from infra.settings import EventSettings
 log = logging.getLogger("cinema.events.relay")
 
 CLEANUP_EVERY = 300.0  # seconds between retention sweeps
+REDIS_CHECK_EVERY = 1.0  # seconds between looks at Redis's run_id
 
 
 def listen_dsn(engine: AsyncEngine) -> str:
@@ -47,6 +48,7 @@ class OutboxRelay:
         self._dirty: set[str] = set(self._schemas)  # schemas with commits not drained yet (all at start)
         self._redis_run_id: str | None = None
         self._last_cleanup = 0.0
+        self._last_redis_check = -REDIS_CHECK_EVERY
         self.published = 0  # rows published by this relay (a counter for logs and benchmarks)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -128,7 +130,12 @@ class OutboxRelay:
         return self._wake.is_set()
 
     async def _check_redis(self) -> None:
-        """A restarted Redis may have lost acknowledged writes: publish the recent rows again."""
+        """A restarted Redis may have lost acknowledged writes: publish the recent rows again. Asked at most
+        once a second (not every round of a busy relay); the republish window covers the gap."""
+        now = time.monotonic()
+        if now - self._last_redis_check < REDIS_CHECK_EVERY:
+            return
+        self._last_redis_check = now
         run_id = (await self._redis.info("server"))["run_id"]
         if self._redis_run_id is not None and run_id != self._redis_run_id:
             window = self._settings.republish_window.total_seconds()

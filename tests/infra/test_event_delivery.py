@@ -372,6 +372,50 @@ async def test_redis_restarted_mid_stream(
     assert len(rows) == total and {row.event_id for row in rows} == ids
 
 
+async def test_redis_back_empty_after_losing_its_data(
+        engine: AsyncEngine, sessionmaker: SessionMaker, schema: str, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The outbox is the truth: a Redis that comes back without its streams and groups gets the recent events
+    published again, the group made again, and each event is still applied exactly once."""
+    total = 60
+    port = free_port()
+    server = start_redis(tmp_path / "before", port)
+    client = create_redis(f"redis://127.0.0.1:{port}/0")
+    group = group_name("redis-lost")
+    written: list[uuid.UUID] = []
+
+    async def write_all() -> None:
+        for n in range(total):
+            written.append(await write_event(engine, schema, uuid.uuid4(), n))
+            await asyncio.sleep(0.02)
+
+    relay = OutboxRelay(engine, client, FAST, schemas=(schema,))
+    consumer = EventConsumer(sessionmaker, client, Subscription(group, PROCESSED_SCHEMA, (TOPIC,),
+                                                                recorder(schema, group)), FAST, name="only")
+    try:
+        with caplog.at_level(logging.WARNING, logger="cinema.events.relay"):
+            async with own_group(client, group), running(relay.run, consumer.run):
+                writer = asyncio.create_task(write_all())
+                await asyncio.sleep(0.6)
+                server.kill()
+                server = await asyncio.to_thread(start_redis, tmp_path / "after", port)  # nothing of before
+                await asyncio.wait_for(writer, 30)
+                ids = set(written)
+                await wait_for(lambda: _has(applied_rows(engine, schema, ids), total), timeout=30,
+                               what=f"{total} events applied after Redis lost its data")
+                await asyncio.sleep(0.5)
+                rows = await applied_rows(engine, schema, ids)
+                on_stream = await stream_events(client, TOPIC.stream, "-", ids)
+                assert await pending_count(client, group) == 0
+    finally:
+        await client.aclose()
+        server.stop()
+
+    assert set(on_stream) == ids  # the new Redis has every event, those published before the loss too
+    assert any("Redis restarted" in record.getMessage() for record in caplog.records)
+    assert len(rows) == total and {row.event_id for row in rows} == ids
+
+
 # 4. Order per aggregate ---------------------------------------------------------------------------
 async def test_order_per_aggregate(engine: AsyncEngine, sessionmaker: SessionMaker, redis: Redis,
                                    schema: str) -> None:
