@@ -61,9 +61,9 @@ SERVICE = "payments"
 
 class PaymentActivities:
     def __init__(self, sessionmaker: SessionMaker, gateways: Mapping[PaymentMethod, PaymentGateway], *,
-                 pay_ttl: timedelta, refund_poll: timedelta) -> None:
+                 pay_ttl: timedelta) -> None:
         self._sessionmaker, self._gateways = sessionmaker, gateways
-        self._pay_ttl, self._refund_poll = pay_ttl, refund_poll
+        self._pay_ttl = pay_ttl
 
     def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         return unit_of_work(self._sessionmaker)

@@ -128,8 +128,7 @@ def _promotion_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
 def _payment_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     gateways = build_gateways(deps.payments, redis=deps.redis, journal=MessageJournal(deps.sessionmaker),
                               http=deps.http)
-    payments = PaymentActivities(deps.sessionmaker, gateways, pay_ttl=deps.payments.pay_ttl,
-                                 refund_poll=deps.payments.refund_poll_interval)
+    payments = PaymentActivities(deps.sessionmaker, gateways, pay_ttl=deps.payments.pay_ttl)
     return [payments.start_payment, payments.cancel_payment, payments.settle_payment, payments.refund_payment,
             payments.refund_status]
 

@@ -134,15 +134,6 @@ async def revoke_refresh_family(session: AsyncSession, *, refresh_token: str, ac
         await repo.revoke_family(row.family_id, now)
 
 
-async def create_one_time_token(session: AsyncSession, *, account: Account, purpose: str, ttl: timedelta,
-                                now: datetime) -> str:
-    """A single-use secret to mail to the account holder; only its hash is kept."""
-    secret = new_secret()
-    await AuthRepository(session).add(OneTimeToken(account_id=account.id, purpose=purpose,
-                                                   token_hash=hash_secret(secret), expires_at=now + ttl))
-    return secret
-
-
 async def _mailed_token(session: AsyncSession, *, account: Account, purpose: str, topic: Topic, payload: EventModel,
                         ttl: timedelta, now: datetime, key: str) -> uuid.UUID:
     event_id = uuid.uuid4()

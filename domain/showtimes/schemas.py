@@ -165,7 +165,3 @@ class ShowtimeCancellation(BaseModel):
     held_seats: int  # seats of unfinished bookings; their holds are void, the booking saga must not confirm
     booked_seat_ids: list[uuid.UUID]
     booking_ids: list[uuid.UUID]
-
-    @property
-    def needs_refunds(self) -> bool:
-        return bool(self.booked_seat_ids)

@@ -54,7 +54,7 @@ async def clean_sandbox(client: httpx.AsyncClient, redis: Redis) -> AsyncIterato
 def payments(settings: Settings, redis: Redis, sessionmaker: SessionMaker) -> PaymentActivities:
     config = payment_settings(settings)
     gateways = build_gateways(config, redis=redis, journal=MessageJournal(sessionmaker))
-    return PaymentActivities(sessionmaker, gateways, pay_ttl=config.pay_ttl, refund_poll=timedelta(seconds=1))
+    return PaymentActivities(sessionmaker, gateways, pay_ttl=config.pay_ttl)
 
 
 @pytest.fixture
@@ -205,7 +205,7 @@ async def test_a_refund_the_gateway_refuses_is_rejected_and_flagged(
     wrong = config.model_copy(update={"momo": config.momo.model_copy(update={"secret_key": SecretStr("wrong")})})
     misconfigured = PaymentActivities(sessionmaker, build_gateways(wrong, redis=redis,
                                                                    journal=MessageJournal(sessionmaker)),
-                                      pay_ttl=config.pay_ttl, refund_poll=timedelta(seconds=1))
+                                      pay_ttl=config.pay_ttl)
     refused = await env.run(misconfigured.refund_payment, port.RefundPaymentInput(
         booking_id=request.booking_id, refund_id=uuid.uuid4(), amount=AMOUNT, reason="SEATS_LOST"))
     assert refused.status is port.SettlementStatus.FAILED and "GATEWAY_REFUSED" in (refused.detail or "")

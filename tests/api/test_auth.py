@@ -14,6 +14,7 @@ import jwt
 import pytest
 
 from domain.auth import service as auth_service
+from domain.auth.tokens import mailed_secret
 from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from infra.db import SessionMaker, unit_of_work
@@ -77,14 +78,16 @@ class TestRegister:
             assert await auth_service.account_by_email(session, email="weak@example.com") is None
 
     async def test_expired_verification_link_is_refused(self, client: httpx.AsyncClient,
-                                                        sessionmaker: SessionMaker) -> None:
+                                                        sessionmaker: SessionMaker, settings: Settings) -> None:
         email = _email()
         await _register(client, email)
+        key = settings.jwt_secret.get_secret_value()
         async with unit_of_work(sessionmaker) as session:
             account = await auth_service.account_by_email(session, email=email)
             assert account is not None
-            token = await auth_service.create_one_time_token(session, account=account, purpose="verify_email",
-                                                             ttl=timedelta(seconds=-1), now=utcnow())
+            event_id = await auth_service.request_email_verification(session, account=account,
+                                                                     ttl=timedelta(seconds=-1), now=utcnow(), key=key)
+        token = mailed_secret(key, event_id)  # the link that mail carries
         response = await client.post("/api/auth/verify-email", json={"token": token})
         assert response.status_code == 400 and "expired" in response.json()["error"]["message"]
 
