@@ -25,15 +25,14 @@ from datetime import timedelta
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench.harness import report, servers
-from bench.seat_claim import CLIENTS, LAYOUT
+from bench.seat_claim import CLIENTS, LAYOUT, claim_all
 from domain.contracts.events import BookingCreated, EventEnvelope, Topic
-from domain.shared.errors import DomainError
 from domain.shared.outbox import emit
 from domain.shared.time import utcnow
-from domain.showtimes import seat_claims
-from domain.showtimes.pricing import PricingPolicy
+from domain.showtimes.schemas import SeatLine
 from infra.db import SessionMaker, create_engine, make_sessionmaker, unit_of_work
 from infra.events.health import relay_lag
 from infra.events.relay import OutboxRelay
@@ -131,36 +130,21 @@ async def bare_flow(redis: Redis, count: int) -> Flow:
     return flow
 
 
+async def _booking_created(session: AsyncSession, booking_id: uuid.UUID, showtime_id: uuid.UUID,
+                           lines: list[SeatLine]) -> None:
+    total = sum(line.price for line in lines)
+    await emit(session, Topic.BOOKING_CREATED, BookingCreated(
+        booking_id=booking_id, user_id=uuid.uuid4(), showtime_id=showtime_id, seat_ids=[line.seat_id for line in lines],
+        total_amount=total, discount=0, final_amount=total, payment_method="VNPay",
+        expires_at=utcnow() + timedelta(minutes=15)), aggregate_id=booking_id)
+
+
 async def sell_out(sessionmaker: SessionMaker, *, with_event: bool) -> tuple[int, int, float]:
-    """One 200-seat showtime sold out by CLIENTS clients: (seats won, claims won, seconds)."""
+    """One 200-seat showtime sold out by CLIENTS clients (bench/seat_claim.py's claim): (seats, claims, seconds)."""
     showtime = await make_showtime(sessionmaker, layout=LAYOUT)
     ordered = sorted((await seats(sessionmaker, showtime.id)).values(), key=lambda s: (s.row, s.number))
-    pairs = iter([[ordered[i].seat_id, ordered[i + 1].seat_id] for i in range(0, len(ordered), 2)])
-    won, policy = 0, PricingPolicy()
-
-    async def client() -> None:
-        nonlocal won
-        for pair in pairs:
-            booking_id, user_id = uuid.uuid4(), uuid.uuid4()
-            try:
-                async with unit_of_work(sessionmaker) as session:
-                    lines = await seat_claims.claim(session, showtime_id=showtime.id, seat_ids=pair,
-                                                    booking_id=booking_id, user_id=user_id,
-                                                    until=utcnow() + timedelta(minutes=15), now=utcnow(),
-                                                    max_seats=8, policy=policy)
-                    if with_event:
-                        total = sum(line.price for line in lines)
-                        await emit(session, Topic.BOOKING_CREATED, BookingCreated(
-                            booking_id=booking_id, user_id=user_id, showtime_id=showtime.id, seat_ids=pair,
-                            total_amount=total, discount=0, final_amount=total, payment_method="vnpay",
-                            expires_at=utcnow() + timedelta(minutes=15)), aggregate_id=booking_id)
-                won += len(pair)
-            except DomainError:
-                pass
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(CLIENTS)))
-    elapsed = time.perf_counter() - started
+    pairs = [[ordered[i].seat_id, ordered[i + 1].seat_id] for i in range(0, len(ordered), 2)]
+    won, elapsed = await claim_all(sessionmaker, showtime.id, pairs, also=_booking_created if with_event else None)
     assert won == len(ordered), (won, len(ordered))  # sold out, never a seat twice
     return won, won // 2, elapsed
 

@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import asyncpg
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench.harness import report, servers
 from domain.shared.errors import DomainError
 from domain.shared.time import utcnow
 from domain.showtimes import seat_claims
 from domain.showtimes.pricing import PricingPolicy
-from infra.db import create_engine, make_sessionmaker, unit_of_work
+from domain.showtimes.schemas import SeatLine
+from infra.db import SessionMaker, create_engine, make_sessionmaker, unit_of_work
 from infra.settings import Settings
 from tests.bookings_support import make_showtime, seats
 
@@ -52,9 +55,13 @@ async def bare_claims(dsn: str, showtime_id: uuid.UUID, seat_ids: list[uuid.UUID
     return won, elapsed
 
 
-async def our_claims(settings: Settings, showtime_id: uuid.UUID, pairs: list[list[uuid.UUID]]) -> tuple[int, float]:
-    engine = create_engine(settings.resolved_database_url, pool_size=CLIENTS)
-    sessionmaker = make_sessionmaker(engine)
+# What else a claim's transaction does (bench/events.py writes an outbox event here).
+ClaimHook = Callable[[AsyncSession, uuid.UUID, uuid.UUID, list[SeatLine]], Awaitable[None]]
+
+
+async def claim_all(sessionmaker: SessionMaker, showtime_id: uuid.UUID, pairs: list[list[uuid.UUID]], *,
+                    also: ClaimHook | None = None) -> tuple[int, float]:
+    """CLIENTS clients claim the pairs with our claim (house rules, prices): (seats won, seconds)."""
     queue: asyncio.Queue[list[uuid.UUID]] = asyncio.Queue()
     for pair in pairs:
         queue.put_nowait(pair)
@@ -63,21 +70,29 @@ async def our_claims(settings: Settings, showtime_id: uuid.UUID, pairs: list[lis
     async def client() -> None:
         nonlocal won
         while not queue.empty():
-            pair = queue.get_nowait()
+            pair, booking_id = queue.get_nowait(), uuid.uuid4()
             try:
                 async with unit_of_work(sessionmaker) as session:
-                    await seat_claims.claim(session, showtime_id=showtime_id, seat_ids=pair, booking_id=uuid.uuid4(),
-                                            user_id=uuid.uuid4(), until=utcnow() + timedelta(minutes=15),
-                                            now=utcnow(), max_seats=8, policy=policy)
+                    lines = await seat_claims.claim(
+                        session, showtime_id=showtime_id, seat_ids=pair, booking_id=booking_id, user_id=uuid.uuid4(),
+                        until=utcnow() + timedelta(minutes=15), now=utcnow(), max_seats=8, policy=policy)
+                    if also is not None:
+                        await also(session, booking_id, showtime_id, lines)
                 won += len(pair)
             except DomainError:
                 pass
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(CLIENTS)))
-    elapsed = time.perf_counter() - started
-    await engine.dispose()
-    return won, elapsed
+    return won, time.perf_counter() - started
+
+
+async def our_claims(settings: Settings, showtime_id: uuid.UUID, pairs: list[list[uuid.UUID]]) -> tuple[int, float]:
+    engine = create_engine(settings.resolved_database_url, pool_size=CLIENTS)
+    try:
+        return await claim_all(make_sessionmaker(engine), showtime_id, pairs)
+    finally:
+        await engine.dispose()
 
 
 async def run(settings: Settings) -> None:
