@@ -15,12 +15,10 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.errors import refused_step
 from domain.bookings.schemas import LockSeatsInput, ReleaseSeatsInput
-from domain.contracts.events import Topic
 from domain.contracts.queues import TaskQueue
 from domain.contracts.workflow_ids import showtime_lifecycle_workflow_id
-from domain.shared.saga_events import saga_completed, saga_started, saga_step
 from domain.shared.time import utcnow
-from domain.showtimes import seat_claims
+from domain.showtimes import holds
 from domain.showtimes import service as showtimes_service
 from domain.showtimes.lifecycle import AdvanceShowtime, ShowtimeState, SweepInput, SweepResult
 from domain.showtimes.pricing import PricingPolicy
@@ -28,7 +26,7 @@ from domain.showtimes.schemas import SeatLine
 from infra import seat_map_events
 from infra.db import SessionMaker, unit_of_work
 
-SERVICE = "showtimes"
+SERVICE = holds.SERVICE
 SHOWTIME_WORKFLOW = "ShowtimeLifecycleWorkflow"
 
 
@@ -41,28 +39,23 @@ class ShowtimeActivities:
     # The seat claim (booking saga step 1) ------------------------------------------------------------
     @activity.defn
     async def lock_seats(self, input: LockSeatsInput) -> list[SeatLine]:
-        """Hold the seats for the booking, all or none (one atomic UPDATE); safe to run twice."""
+        """Hold the seats for the booking, all or none (one atomic UPDATE); safe to run twice. Sagas started
+        before the hold moved to the API edge (api/sagas.py hold_seats) run this as their first step."""
         async with refused_step(self._sessionmaker, saga_id=input.booking_id, step="lock_seats", service=SERVICE):
             async with unit_of_work(self._sessionmaker) as session:
-                seats = await seat_claims.claim(
-                    session, showtime_id=input.showtime_id, seat_ids=input.seat_ids, booking_id=input.booking_id,
-                    user_id=input.user_id, until=input.until, now=utcnow(), max_seats=input.max_seats,
+                seats = await holds.hold(
+                    session, booking_id=input.booking_id, user_id=input.user_id, showtime_id=input.showtime_id,
+                    seat_ids=input.seat_ids, until=input.until, now=utcnow(), max_seats=input.max_seats,
                     orphan_rule=input.orphan_rule, policy=self._policy)
-                await saga_started(session, saga_id=input.booking_id, user_id=input.user_id,
-                                   showtime_id=input.showtime_id, service=SERVICE)
         await seat_map_events.publish(self._redis, showtime_id=input.showtime_id, status="Locked",
                                       seat_ids=input.seat_ids)
         return seats
 
     @activity.defn
     async def release_seats(self, input: ReleaseSeatsInput) -> int:
-        """Compensates lock_seats: free what the booking still holds (nothing held is fine)."""
+        """Compensates the hold: free what the booking still holds (nothing held is fine)."""
         async with unit_of_work(self._sessionmaker) as session:
-            freed = await seat_claims.release(session, showtime_id=input.showtime_id, booking_id=input.booking_id)
-            # The first step's compensation runs last: the saga has ended compensated.
-            await saga_step(session, Topic.SAGA_COMPENSATING, saga_id=input.booking_id, step="release_seats",
-                            service=SERVICE)
-            await saga_completed(session, saga_id=input.booking_id, outcome="COMPENSATED", service=SERVICE)
+            freed = await holds.release(session, booking_id=input.booking_id, showtime_id=input.showtime_id)
         if freed:
             await seat_map_events.publish(self._redis, showtime_id=input.showtime_id, status="Available",
                                           seat_ids=freed)

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+from redis.asyncio import Redis
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.bookings.schemas import CancellationInput, CancellationPlan, CancelRequest
+from domain.bookings.schemas import BookingInput, CancellationInput, CancellationPlan, CancelRequest, HoldView
 from domain.contracts.queues import TaskQueue
 from domain.contracts.saga_states import SagaState
-from domain.contracts.workflow_ids import cancellation_workflow_id
+from domain.contracts.workflow_ids import booking_workflow_id, cancellation_workflow_id
 from domain.shared.errors import DomainError, NotFound
+from domain.shared.time import utcnow
+from domain.showtimes import holds
+from domain.showtimes.pricing import PricingPolicy
+from infra import seat_map_events
+from infra.db import SessionMaker, unit_of_work
+from workflows.booking import BookingWorkflow
 from workflows.cancellation import CancellationWorkflow
 from workflows.search_attributes import BOOKING_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
 
@@ -42,12 +50,12 @@ def refused(error: WorkflowUpdateFailedError) -> DomainError:
     return SagaRefused(cause.type, cause.message, int(extra.get("status", 409)), extra.get("details"))
 
 
-def booking_search_attributes(*, booking_id: uuid.UUID, user_id: uuid.UUID,
-                              showtime_id: uuid.UUID) -> TypedSearchAttributes:
+def booking_search_attributes(*, booking_id: uuid.UUID, user_id: uuid.UUID, showtime_id: uuid.UUID,
+                              state: SagaState = SagaState.STARTED) -> TypedSearchAttributes:
     """How operators find a booking's saga in the Temporal UI."""
     return TypedSearchAttributes([
         SearchAttributePair(BOOKING_ID, str(booking_id)), SearchAttributePair(USER_ID, str(user_id)),
-        SearchAttributePair(SHOWTIME_ID, str(showtime_id)), SearchAttributePair(SAGA_STATE, SagaState.STARTED.value),
+        SearchAttributePair(SHOWTIME_ID, str(showtime_id)), SearchAttributePair(SAGA_STATE, state.value),
     ])
 
 
@@ -91,3 +99,43 @@ async def cancel_booking(temporal: Client, *, booking_id: uuid.UUID, request: Ca
     async with saga_errors():
         return await temporal.execute_update_with_start_workflow(  # type: ignore[no-any-return]
             CancellationWorkflow.cancel, request, start_workflow_operation=start, rpc_timeout=ANSWER_WITHIN)
+
+
+async def hold_seats(temporal: Client, sessionmaker: SessionMaker, redis: Redis, *, booking: BookingInput,
+                     seat_ids: list[uuid.UUID], policy: PricingPolicy) -> HoldView:
+    """Step 1 of the booking saga, at the edge: claim the seats in PostgreSQL, then start the saga for a winner.
+
+    A losing attempt costs one transaction and never reaches Temporal. A winner's saga owns the hold from its
+    start (its durable timer, its `release_seats` compensation). If the start fails the seats are given back
+    here; if this process dies between the commit and the start, `locked_until` frees them at the instant the
+    saga's timer would have (a claim treats an expired lock as free).
+    """
+    now = utcnow()
+    expires_at = now + timedelta(seconds=booking.hold_seconds)
+    async with unit_of_work(sessionmaker) as session:
+        seats = await holds.hold(session, booking_id=booking.booking_id, user_id=booking.user_id,
+                                 showtime_id=booking.showtime_id, seat_ids=seat_ids, until=expires_at, now=now,
+                                 max_seats=booking.max_seats, policy=policy, orphan_rule=booking.orphan_rule)
+    hold = HoldView(booking_id=booking.booking_id, showtime_id=booking.showtime_id, seats=seats,
+                    total_amount=sum(seat.price for seat in seats), expires_at=expires_at, state=SagaState.SEATS_LOCKED)
+    try:
+        async with saga_errors():
+            await temporal.start_workflow(
+                BookingWorkflow.run, booking.model_copy(update={"hold": hold}),
+                id=booking_workflow_id(booking.booking_id), task_queue=TaskQueue.BOOKINGS,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING, rpc_timeout=ANSWER_WITHIN,
+                search_attributes=booking_search_attributes(booking_id=booking.booking_id, user_id=booking.user_id,
+                                                            showtime_id=booking.showtime_id,
+                                                            state=SagaState.SEATS_LOCKED))
+    except BaseException:
+        # No saga took the hold (or we cannot tell): give the seats back. The release is keyed by this
+        # booking, so a saga that did start finds nothing to sell and refunds any payment (SEATS_LOST).
+        await asyncio.shield(_give_back(sessionmaker, booking))
+        raise
+    await seat_map_events.publish(redis, showtime_id=booking.showtime_id, status="Locked", seat_ids=seat_ids)
+    return hold
+
+
+async def _give_back(sessionmaker: SessionMaker, booking: BookingInput) -> None:
+    async with unit_of_work(sessionmaker) as session:
+        await holds.release(session, booking_id=booking.booking_id, showtime_id=booking.showtime_id)

@@ -11,7 +11,10 @@ from redis.asyncio import Redis
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowHandle
 
+from api.sagas import hold_seats
 from domain.bookings.refunds import RefundOutcome
+from domain.bookings.schemas import BookingInput, BookingOutcome, HoldView
+from domain.contracts.workflow_ids import booking_workflow_id
 from domain.shared.time import utcnow
 from domain.showtimes import service as showtimes_service
 from domain.showtimes.models import SeatStatus, ShowtimeSeat
@@ -20,6 +23,7 @@ from domain.showtimes.schemas import ShowtimeCreate
 from domain.showtimes.service import ScheduleRules
 from infra.db import SessionMaker, unit_of_work
 from tests.domain.showtimes.factories import local_time, local_today, make_movie, make_theater
+from workflows.booking import BookingWorkflow
 from workflows.refund import RefundWorkflow
 
 # Row A: 10 standard seats with an aisle after 4; row B: 10 VIP; row C: couples in pairs.
@@ -84,3 +88,14 @@ async def refund_of(temporal: Client, booking_id: uuid.UUID) -> WorkflowHandle[R
             return temporal.get_workflow_handle_for(RefundWorkflow.run, ids[0])
         await asyncio.sleep(0.1)
     raise AssertionError(f"no RefundWorkflow for booking {booking_id}")
+
+
+async def start_booking(temporal: Client, sessionmaker: SessionMaker, redis: Redis, *, user_id: uuid.UUID,
+                        showtime_id: uuid.UUID, seat_ids: list[uuid.UUID], hold_seconds: int,
+                        payment_queue: str = "cinema-payments") -> tuple[HoldView, WorkflowHandle[Any, BookingOutcome]]:
+    """Hold the seats and start the saga as `POST /api/bookings/lock-seats` does (api/sagas.py hold_seats)."""
+    booking = BookingInput(booking_id=uuid.uuid4(), user_id=user_id, showtime_id=showtime_id,
+                           hold_seconds=hold_seconds, max_seats=8, payment_queue=payment_queue)
+    view = await hold_seats(temporal, sessionmaker, redis, booking=booking, seat_ids=seat_ids,
+                            policy=PricingPolicy())
+    return view, temporal.get_workflow_handle_for(BookingWorkflow.run, booking_workflow_id(booking.booking_id))

@@ -81,6 +81,8 @@ class BookingWorkflow:
 
     @workflow.run
     async def run(self, input: BookingInput) -> BookingOutcome:
+        if input.hold is not None:
+            self._took_hold(input.hold)
         try:
             await workflow.wait_condition(lambda: self._hold is not None or self._lock_failed)
             if self._hold is None:
@@ -113,18 +115,30 @@ class BookingWorkflow:
             raise
 
     # Step 1 -----------------------------------------------------------------------------------------
+    def _took_hold(self, hold: HoldView) -> None:
+        """The API held the seats before starting this saga (api/sagas.py hold_seats): from here the saga owns
+        the hold, its timer and its release. The start set SagaState to SEATS_LOCKED already."""
+        self._release_seats_on_failure(TaskQueue.SHOWTIMES)
+        self._steps.append(SagaStep(name="lock_seats", service="showtimes", status=StepStatus.SUCCESS,
+                                    timestamp=workflow.now()))
+        self._hold, self._state = hold, SagaState.SEATS_LOCKED
+
+    def _release_seats_on_failure(self, queue: str) -> None:
+        release = ReleaseSeatsInput(booking_id=self._input.booking_id, showtime_id=self._input.showtime_id)
+        self._saga.on_failure("release_seats", lambda: workflow.execute_activity_method(
+            ShowtimeActivities.release_seats, release, task_queue=queue, **DURABLE))
+
     @workflow.update
     async def lock_seats(self, selection: SeatSelection) -> HoldView:
-        """Hold the seats. Repeating the same request returns the same hold."""
+        """Hold the seats: sagas started before the hold moved to the API edge. Repeating the same request
+        returns the same hold."""
         async with self._busy:
             if self._hold is not None:
                 return self._hold
             booking = self._input
             expires_at = workflow.now() + timedelta(seconds=booking.hold_seconds)
-            release = ReleaseSeatsInput(booking_id=booking.booking_id, showtime_id=booking.showtime_id)
             queue = TaskQueue.SHOWTIMES if workflow.patched(SEATS_QUEUE_PATCH) else TaskQueue.LEGACY_CATALOG
-            self._saga.on_failure("release_seats", lambda: workflow.execute_activity_method(
-                ShowtimeActivities.release_seats, release, task_queue=queue, **DURABLE))
+            self._release_seats_on_failure(queue)
             try:
                 seats = await self._step("lock_seats", "showtimes", workflow.execute_activity_method(
                     ShowtimeActivities.lock_seats, LockSeatsInput(

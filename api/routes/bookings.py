@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import sagas
-from api.deps import CurrentUser, ManagerUser, SessionDep, SettingsDep, StaffUser, TemporalDep
-from api.sagas import ANSWER_WITHIN, booking_search_attributes, saga_errors, update_saga
+from api.deps import CurrentUser, ManagerUser, RedisDep, SessionDep, SettingsDep, StaffUser, TemporalDep
+from api.routes.showtimes import RulesDep
+from api.sagas import saga_errors, update_saga
 from domain.bookings import service as bookings_service
 from domain.bookings.checkin import EntryWindow
 from domain.bookings.models import Booking, BookingSeat
@@ -29,11 +29,9 @@ from domain.bookings.schemas import (
     HoldView,
     LockSeatsRequest,
     Requester,
-    SeatSelection,
     StuckRefund,
     ValidateTicketRequest,
 )
-from domain.contracts.queues import TaskQueue
 from domain.contracts.saga_states import SagaState
 from domain.contracts.workflow_ids import refund_workflow_id
 from domain.shared.errors import Forbidden, NotFound
@@ -60,25 +58,17 @@ def workflow_id(booking_id: uuid.UUID) -> str:
 @router.post("/lock-seats", status_code=status.HTTP_201_CREATED, response_model=HoldView,
              summary="Hold seats for 15 minutes; 409 names the seats already taken",
              responses={409: {"description": "Seats taken (SEATS_UNAVAILABLE) or a lone seat left (ORPHAN_SEAT)"}})
-async def lock_seats(body: LockSeatsRequest, user: CurrentUser, temporal: TemporalDep, settings: SettingsDep,
+async def lock_seats(body: LockSeatsRequest, request: Request, user: CurrentUser, temporal: TemporalDep,
+                     settings: SettingsDep, redis: RedisDep, rules: RulesDep,
                      idempotency_key: IdempotencyKey = None) -> HoldView:
-    """Starts the booking saga with update-with-start and answers once the seats are held (or refused)."""
+    """Claims the seats (all or none) and starts the booking saga only when they are held."""
     booking_id = (uuid.uuid5(uuid.NAMESPACE_URL, f"cinema:lock:{user.user_id}:{idempotency_key}")
                   if idempotency_key else uuid.uuid4())
-    start = WithStartWorkflowOperation(
-        BookingWorkflow.run,
-        BookingInput(booking_id=booking_id, user_id=user.user_id, showtime_id=body.showtime_id,
-                     hold_seconds=settings.seat_hold_seconds, max_seats=settings.max_seats_per_booking,
-                     orphan_rule=settings.orphan_seat_rule),
-        id=workflow_id(booking_id), task_queue=TaskQueue.BOOKINGS,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        search_attributes=booking_search_attributes(booking_id=booking_id, user_id=user.user_id,
-                                                    showtime_id=body.showtime_id),
-    )
-    async with saga_errors():
-        return await temporal.execute_update_with_start_workflow(
-            BookingWorkflow.lock_seats, SeatSelection(seat_ids=body.seat_ids), start_workflow_operation=start,
-            rpc_timeout=ANSWER_WITHIN)
+    booking = BookingInput(booking_id=booking_id, user_id=user.user_id, showtime_id=body.showtime_id,
+                           hold_seconds=settings.seat_hold_seconds, max_seats=settings.max_seats_per_booking,
+                           orphan_rule=settings.orphan_seat_rule)
+    return await sagas.hold_seats(temporal, request.state.sessionmaker, redis, booking=booking,
+                                  seat_ids=body.seat_ids, policy=rules.policy)
 
 
 @router.delete("/{id}/hold", status_code=status.HTTP_204_NO_CONTENT,

@@ -23,6 +23,9 @@ class BookingInput(BaseModel):
     max_seats: int
     orphan_rule: bool = True
     payment_queue: str = "cinema-payments"  # where the payments service serves the saga's payment port
+    # The seats the API already holds for this booking (api/sagas.py hold_seats). None: a saga from before
+    # the hold moved to the edge, which holds them itself through its `lock_seats` update.
+    hold: HoldView | None = None
 
 
 class Requester(BaseModel):

@@ -14,18 +14,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import update
 from sqlmodel import col
 from temporalio import activity
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer, Worker
 
 from domain.bookings import payment_port as pay
 from domain.bookings.models import Booking, BookingStatus
-from domain.bookings.schemas import BookingInput, CheckoutRequest, Requester, SeatSelection
-from domain.contracts.queues import TaskQueue
+from domain.bookings.schemas import CheckoutRequest, Requester
 from domain.contracts.saga_states import SagaState
 from domain.promotions.models import Voucher
 from domain.promotions.schemas import VoucherCreate
@@ -33,7 +32,7 @@ from domain.shared.time import utcnow
 from domain.showtimes.models import SeatStatus, ShowtimeSeat
 from domain.users import service as users_service
 from infra.db import SessionMaker, unit_of_work
-from tests.bookings_support import make_showtime, refund_of, seat_ids, seats
+from tests.bookings_support import make_showtime, refund_of, seat_ids, seats, start_booking
 from tests.conftest import Mailbox
 from workers.registry import ALL_WORKFLOWS
 from workflows.booking import BookingWorkflow
@@ -116,19 +115,13 @@ class Saga:
         return Requester(user_id=self.user_id)
 
 
-async def start(temporal: Client, sessionmaker: SessionMaker, queue: str, make_user: Any, *,
+async def start(temporal: Client, sessionmaker: SessionMaker, redis: Redis, queue: str, make_user: Any, *,
                 hold_seconds: int = 60, labels: tuple[str, ...] = ("B5", "B6")) -> Saga:
     showtime, customer = await make_showtime(sessionmaker), await make_user()
-    booking_id = uuid.uuid4()
-    operation = WithStartWorkflowOperation(
-        BookingWorkflow.run, BookingInput(booking_id=booking_id, user_id=customer.id, showtime_id=showtime.id,
-                                          hold_seconds=hold_seconds, max_seats=8, payment_queue=queue),
-        id=f"booking-{booking_id}", task_queue=TaskQueue.BOOKINGS,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
     ids = [uuid.UUID(i) for i in await seat_ids(sessionmaker, showtime.id, *labels)]
-    await temporal.execute_update_with_start_workflow(BookingWorkflow.lock_seats, SeatSelection(seat_ids=ids),
-                                                      start_workflow_operation=operation)
-    return Saga(await operation.workflow_handle(), booking_id, customer.id, showtime)
+    view, handle = await start_booking(temporal, sessionmaker, redis, user_id=customer.id, showtime_id=showtime.id,
+                                       seat_ids=ids, hold_seconds=hold_seconds, payment_queue=queue)
+    return Saga(handle, view.booking_id, customer.id, showtime)
 
 
 async def booking_row(sessionmaker: SessionMaker, booking_id: uuid.UUID) -> Booking:
@@ -167,10 +160,10 @@ def assert_money_consistent(fake: GatewayDouble, confirmed: dict[uuid.UUID, int]
 
 class TestPaidBooking:
     async def test_ipn_confirms_sells_seats_uses_voucher_and_mails_the_ticket(
-            self, temporal: Client, sessionmaker: SessionMaker, gateway: tuple[GatewayDouble, str], make_user: Any,
-            mailbox: Mailbox) -> None:
+            self, temporal: Client, sessionmaker: SessionMaker, redis: Redis, gateway: tuple[GatewayDouble, str],
+            make_user: Any,            mailbox: Mailbox) -> None:
         fake, queue = gateway
-        saga = await start(temporal, sessionmaker, queue, make_user)
+        saga = await start(temporal, sessionmaker, redis, queue, make_user)
         code = await voucher(sessionmaker, usageLimit=3)
         view = await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
             requester=saga.owner, voucher_code=code.code.lower(), payment_method="VNPay"))
@@ -196,10 +189,10 @@ class TestPaidBooking:
         assert_money_consistent(fake, {saga.booking_id: row.final_amount})
 
     async def test_no_ipn_but_the_gateway_says_paid(self, temporal: Client, sessionmaker: SessionMaker,
-                                                    gateway: tuple[GatewayDouble, str], make_user: Any) -> None:
+            redis: Redis, gateway: tuple[GatewayDouble, str], make_user: Any) -> None:
         fake, queue = gateway
         fake.query_answer = pay.SettlementStatus.SUCCESS
-        saga = await start(temporal, sessionmaker, queue, make_user, hold_seconds=3)
+        saga = await start(temporal, sessionmaker, redis, queue, make_user, hold_seconds=3)
         await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
             requester=saga.owner, voucher_code=None, payment_method="MoMo"))
         outcome = await asyncio.wait_for(saga.handle.result(), 30)
@@ -210,9 +203,9 @@ class TestPaidBooking:
 
 class TestUnpaidBooking:
     async def test_failed_payment_compensates_everything(self, temporal: Client, sessionmaker: SessionMaker,
-                                                         gateway: tuple[GatewayDouble, str], make_user: Any) -> None:
+            redis: Redis, gateway: tuple[GatewayDouble, str], make_user: Any) -> None:
         fake, queue = gateway
-        saga = await start(temporal, sessionmaker, queue, make_user)
+        saga = await start(temporal, sessionmaker, redis, queue, make_user)
         code = await voucher(sessionmaker, usageLimit=1)
         await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
             requester=saga.owner, voucher_code=code.code, payment_method="ZaloPay"))
@@ -226,10 +219,10 @@ class TestUnpaidBooking:
         assert_money_consistent(fake, {})
 
     async def test_no_ipn_and_nothing_at_the_gateway_expires(
-            self, temporal: Client, sessionmaker: SessionMaker, gateway: tuple[GatewayDouble, str],
+            self, temporal: Client, sessionmaker: SessionMaker, redis: Redis, gateway: tuple[GatewayDouble, str],
             make_user: Any) -> None:
         fake, queue = gateway
-        saga = await start(temporal, sessionmaker, queue, make_user, hold_seconds=3)
+        saga = await start(temporal, sessionmaker, redis, queue, make_user, hold_seconds=3)
         await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
             requester=saga.owner, voucher_code=None, payment_method="VNPay"))
         outcome = await asyncio.wait_for(saga.handle.result(), 30)
@@ -240,9 +233,9 @@ class TestUnpaidBooking:
         assert_money_consistent(fake, {})
 
     async def test_paid_but_a_seat_was_lost_is_refunded(self, temporal: Client, sessionmaker: SessionMaker,
-                                                        gateway: tuple[GatewayDouble, str], make_user: Any) -> None:
+            redis: Redis, gateway: tuple[GatewayDouble, str], make_user: Any) -> None:
         fake, queue = gateway
-        saga = await start(temporal, sessionmaker, queue, make_user)
+        saga = await start(temporal, sessionmaker, redis, queue, make_user)
         await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
             requester=saga.owner, voucher_code=None, payment_method="VNPay"))
         # As if the hold had run out and another customer took B6 before the money arrived.
@@ -264,10 +257,10 @@ class TestUnpaidBooking:
 
 class TestVoucherRefused:
     async def test_the_hold_survives_and_checkout_works_without_it(
-            self, temporal: Client, sessionmaker: SessionMaker, gateway: tuple[GatewayDouble, str],
+            self, temporal: Client, sessionmaker: SessionMaker, redis: Redis, gateway: tuple[GatewayDouble, str],
             make_user: Any) -> None:
         _, queue = gateway
-        saga = await start(temporal, sessionmaker, queue, make_user)
+        saga = await start(temporal, sessionmaker, redis, queue, make_user)
         with pytest.raises(WorkflowUpdateFailedError) as err:
             await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
                 requester=saga.owner, voucher_code="NO-SUCH-CODE", payment_method="VNPay"))
@@ -279,9 +272,9 @@ class TestVoucherRefused:
         await saga.handle.cancel()
 
     async def test_someone_else_cannot_check_out(self, temporal: Client, sessionmaker: SessionMaker,
-                                                 gateway: tuple[GatewayDouble, str], make_user: Any) -> None:
+            redis: Redis, gateway: tuple[GatewayDouble, str], make_user: Any) -> None:
         _, queue = gateway
-        saga = await start(temporal, sessionmaker, queue, make_user)
+        saga = await start(temporal, sessionmaker, redis, queue, make_user)
         with pytest.raises(WorkflowUpdateFailedError) as err:
             await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
                 requester=Requester(user_id=uuid.uuid4()), voucher_code=None, payment_method="VNPay"))
@@ -298,11 +291,11 @@ async def mailbox_email(sessionmaker: SessionMaker, user_id: uuid.UUID) -> str:
 
 class TestReplay:
     async def test_a_finished_saga_replays_deterministically(
-            self, temporal: Client, sessionmaker: SessionMaker, gateway: tuple[GatewayDouble, str],
+            self, temporal: Client, sessionmaker: SessionMaker, redis: Redis, gateway: tuple[GatewayDouble, str],
             make_user: Any) -> None:
         """The workflow code reproduces its own history: no hidden clock, randomness or I/O in the saga."""
         fake, queue = gateway
-        saga = await start(temporal, sessionmaker, queue, make_user)
+        saga = await start(temporal, sessionmaker, redis, queue, make_user)
         code = await voucher(sessionmaker)
         await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
             requester=saga.owner, voucher_code=code.code, payment_method="MoMo"))
@@ -315,10 +308,10 @@ class TestReplay:
 
 class TestForeignSettlements:
     async def test_only_this_sagas_payment_at_its_price_confirms(
-            self, temporal: Client, sessionmaker: SessionMaker, gateway: tuple[GatewayDouble, str],
+            self, temporal: Client, sessionmaker: SessionMaker, redis: Redis, gateway: tuple[GatewayDouble, str],
             make_user: Any) -> None:
         fake, queue = gateway
-        saga = await start(temporal, sessionmaker, queue, make_user)
+        saga = await start(temporal, sessionmaker, redis, queue, make_user)
         early = pay.PaymentSettlement(booking_id=saga.booking_id, payment_id=uuid.uuid4(),
                                       status=pay.SettlementStatus.SUCCESS, amount=1_000)
         await saga.handle.signal(BookingWorkflow.payment_settled, early)  # before checkout: ignored

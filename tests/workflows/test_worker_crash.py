@@ -12,20 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from redis.asyncio import Redis
+from temporalio.client import Client
 from temporalio.worker import Worker
 
 from domain.bookings.models import BookingStatus
-from domain.bookings.schemas import BookingInput, CheckoutRequest, Requester, SeatSelection
-from domain.contracts.queues import TaskQueue
+from domain.bookings.schemas import CheckoutRequest, Requester
 from domain.contracts.saga_states import SagaState
 from domain.showtimes.models import SeatStatus
 from infra.db import SessionMaker
 from infra.processes import ManagedProcess, wait_until
 from infra.settings import Settings
 from infra.temporal import connect_temporal
-from tests.bookings_support import make_showtime, seat_ids, seats
+from tests.bookings_support import make_showtime, seat_ids, seats, start_booking
 from tests.conftest import CRASH_NAMESPACE
 from tests.workflows.test_booking_saga import GatewayDouble, booking_row
 from workflows.booking import BookingWorkflow
@@ -82,18 +81,13 @@ async def gateway(crash_client: Client) -> AsyncIterator[tuple[GatewayDouble, st
         yield fake, queue
 
 
-async def start_saga(client: Client, sessionmaker: SessionMaker, make_user: Any, queue: str,
+async def start_saga(client: Client, sessionmaker: SessionMaker, redis: Redis, make_user: Any, queue: str,
                      hold_seconds: int) -> tuple[Any, Any, Any]:
-    showtime, customer, booking_id = await make_showtime(sessionmaker), await make_user(), uuid.uuid4()
-    operation = WithStartWorkflowOperation(
-        BookingWorkflow.run, BookingInput(booking_id=booking_id, user_id=customer.id, showtime_id=showtime.id,
-                                          hold_seconds=hold_seconds, max_seats=8, payment_queue=queue),
-        id=f"booking-{booking_id}", task_queue=TaskQueue.BOOKINGS,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
+    showtime, customer = await make_showtime(sessionmaker), await make_user()
     ids = [uuid.UUID(i) for i in await seat_ids(sessionmaker, showtime.id, "B1", "B2")]
-    await client.execute_update_with_start_workflow(BookingWorkflow.lock_seats, SeatSelection(seat_ids=ids),
-                                                    start_workflow_operation=operation)
-    return await operation.workflow_handle(), customer, showtime
+    _, handle = await start_booking(client, sessionmaker, redis, user_id=customer.id, showtime_id=showtime.id,
+                                    seat_ids=ids, hold_seconds=hold_seconds, payment_queue=queue)
+    return handle, customer, showtime
 
 
 async def seat_states(sessionmaker: SessionMaker, showtime: Any) -> set[SeatStatus]:
@@ -102,9 +96,9 @@ async def seat_states(sessionmaker: SessionMaker, showtime: Any) -> set[SeatStat
 
 async def test_killed_while_waiting_for_the_payment_then_confirms(
         crash_client: Client, worker_process: WorkerProcess, gateway: tuple[GatewayDouble, str],
-        sessionmaker: SessionMaker, make_user: Any) -> None:
+        sessionmaker: SessionMaker, redis: Redis, make_user: Any) -> None:
     fake, queue = gateway
-    handle, customer, showtime = await start_saga(crash_client, sessionmaker, make_user, queue, hold_seconds=60)
+    handle, customer, showtime = await start_saga(crash_client, sessionmaker, redis, make_user, queue, hold_seconds=60)
     await handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
         requester=Requester(user_id=customer.id), voucher_code=None, payment_method="VNPay"))
     worker_process.kill()
@@ -120,9 +114,9 @@ async def test_killed_while_waiting_for_the_payment_then_confirms(
 
 async def test_killed_during_the_hold_then_compensates_on_restart(
         crash_client: Client, worker_process: WorkerProcess, gateway: tuple[GatewayDouble, str],
-        sessionmaker: SessionMaker, make_user: Any) -> None:
+        sessionmaker: SessionMaker, redis: Redis, make_user: Any) -> None:
     _, queue = gateway
-    handle, _, showtime = await start_saga(crash_client, sessionmaker, make_user, queue, hold_seconds=2)
+    handle, _, showtime = await start_saga(crash_client, sessionmaker, redis, make_user, queue, hold_seconds=2)
     worker_process.kill()
     await asyncio.sleep(3)  # the hold runs out while no worker is alive
     worker_process.start()
