@@ -1,4 +1,4 @@
-"""Holding seats over HTTP: the API starts BookingWorkflow with update-with-start (real Temporal + PostgreSQL)."""
+"""Holding seats over HTTP: the API claims them in PostgreSQL and starts BookingWorkflow for a winner (real servers)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,20 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
+from temporalio.client import Client
 
+from api.sagas import hold_seats
+from domain.bookings.schemas import BookingInput
+from domain.shared.errors import DomainError
 from domain.shared.roles import Role
+from domain.showtimes.pricing import PricingPolicy
 from infra.db import SessionMaker
+from infra.settings import Settings
+from infra.temporal import connect_temporal
 from tests.bookings_support import locked, make_showtime, seat_ids
+from tests.eventually import eventually
+from tests.tcp_gate import TcpGate
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -118,7 +128,7 @@ class TestReleaseHold:
 
 class TestRace:
     async def test_50_customers_racing_for_10_seats(self, client: httpx.AsyncClient, make_user: Any,
-                                                    sessionmaker: SessionMaker) -> None:
+                                                    sessionmaker: SessionMaker, temporal: Client) -> None:
         showtime = await make_showtime(sessionmaker, layout={"rows": 2, "seatsPerRow": 10, "aisles": [],
                                                              "vipRows": [], "coupleRows": [], "brokenSeats": []})
         labels = [f"A{n}" for n in range(1, 11)]
@@ -135,6 +145,11 @@ class TestRace:
                (f"{s['row']}{s['number']}" for s in r.json()["seats"])]
         assert sorted(won) == sorted(labels)  # every seat sold once, none twice
         assert await locked(sessionmaker, showtime.id) == set(labels)
+        # Only the 5 winners started a saga: a losing attempt never reaches Temporal.
+        sagas = f'WorkflowType = "BookingWorkflow" AND ShowtimeId = "{showtime.id}"'
+        await eventually(lambda: temporal.count_workflows(sagas), lambda n: n.count >= 5)
+        await asyncio.sleep(1)  # visibility lags a little: give any extra start the time to show
+        assert (await temporal.count_workflows(sagas)).count == 5
         # Every winner gives up: no seat stays Locked once all sagas have ended.
         for who, response in zip(customers, responses, strict=True):
             if response.status_code == 201:
@@ -144,4 +159,21 @@ class TestRace:
             if not await locked(sessionmaker, showtime.id):
                 break
             await asyncio.sleep(0.1)
+        assert await locked(sessionmaker, showtime.id) == set()
+
+
+class TestTemporalAway:
+    async def test_no_saga_can_start_then_503_and_the_seats_are_free_again(
+            self, sessionmaker: SessionMaker, redis: Redis, showtime: Any, settings: Settings) -> None:
+        host, port = settings.resolved_temporal_address.rsplit(":", 1)
+        gate = TcpGate(host, int(port))
+        await gate.open()
+        away = await connect_temporal(gate.address)
+        await gate.close()  # Temporal goes away after the API connected
+        ids = [uuid.UUID(i) for i in await seat_ids(sessionmaker, showtime.id, "A7", "A8")]
+        booking = BookingInput(booking_id=uuid.uuid4(), user_id=uuid.uuid4(), showtime_id=showtime.id,
+                               hold_seconds=60, max_seats=8)
+        with pytest.raises(DomainError) as refused:
+            await hold_seats(away, sessionmaker, redis, booking=booking, seat_ids=ids, policy=PricingPolicy())
+        assert (refused.value.status_code, refused.value.code) == (503, "SERVICE_UNAVAILABLE")
         assert await locked(sessionmaker, showtime.id) == set()
