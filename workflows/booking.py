@@ -78,11 +78,11 @@ class BookingWorkflow:
         self._aborted: str | None = None  # a checkout failed after recording the booking: undo everything
         self._outcome: str | None = None
         self._busy = asyncio.Lock()  # handlers interleave at every await; one step sequence at a time
+        if input.hold is not None:  # here, not in run(): an update in the first task is checked before run()
+            self._took_hold(input.hold)
 
     @workflow.run
     async def run(self, input: BookingInput) -> BookingOutcome:
-        if input.hold is not None:
-            self._took_hold(input.hold)
         try:
             await workflow.wait_condition(lambda: self._hold is not None or self._lock_failed)
             if self._hold is None:
