@@ -31,9 +31,11 @@ def servers(*, only: tuple[str, ...] = ("postgres", "redis", "temporal", "mailbo
         shutil.rmtree(home, ignore_errors=True)
 
 
-def report(title: str, rows: list[tuple[str, float, str]], baseline: str) -> None:
-    """Print `name: value unit (ratio × baseline)` lines."""
+def report(title: str, rows: list[tuple[str, float, str]], baseline: str, *,
+           notes: dict[str, str] | None = None) -> None:
+    """Print `name: value unit (ratio × baseline)` lines, each followed by its note (e.g. latencies), if any."""
     base = next(value for name, value, _ in rows if name == baseline)
     print(f"\n{title}")
     for name, value, unit in rows:
-        print(f"  {name:<42} {value:>10.1f} {unit:<10} {value / base:>6.2f}× {baseline}")
+        note = f"  {notes[name]}" if notes and name in notes else ""
+        print(f"  {name:<42} {value:>10.1f} {unit:<10} {value / base:>6.2f}× {baseline}{note}")

@@ -1,8 +1,13 @@
-"""Live seat maps over Redis: change events on pub/sub, and a seat-map cache keyed by a version number.
+"""Live seat maps over Redis: change events on pub/sub, and a seat-map cache tagged with a version number.
 
 Every change to a showtime's seats bumps `seatmap:ver:{id}` after the change is committed and publishes it
-on `seats:{id}`. Cached seat maps live under `seatmap:{id}:{version}`, so a reader never gets a map older
-than the latest committed change: "never stale past one event", without racing invalidations.
+on `seats:{id}`; a committed change to the showtime itself (reschedule, reprice, cancel) bumps it too
+(`invalidate`). The cached map is the response body itself, under `seatmap:{id}` as `{version}\n{json}`:
+one MGET of both keys serves it, and only while its version is the current one, so a reader never gets
+a map older than the latest committed change ("never stale past one event"). A loader tags what it built
+with the version it read *before* reading PostgreSQL, so a change committed meanwhile makes it stale at
+once instead of being lost. What changes with time alone (a hold running out, a price band, sales closing
+at the start, the lifecycle sweep's Ongoing/Completed) is bounded by CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -11,9 +16,9 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from redis.asyncio import Redis
+from redis.client import NEVER_DECODE
 
 CACHE_SECONDS = 30  # also bounds staleness from time alone (a price band changing, a hold running out)
 
@@ -26,6 +31,10 @@ def _version_key(showtime_id: uuid.UUID) -> str:
     return f"seatmap:ver:{showtime_id}"
 
 
+def _map_key(showtime_id: uuid.UUID) -> str:
+    return f"seatmap:{showtime_id}"
+
+
 async def publish(redis: Redis, *, showtime_id: uuid.UUID, status: str, seat_ids: list[uuid.UUID]) -> None:
     """Announce committed seat changes: bump the map's version, then tell the subscribers."""
     version = await redis.incr(_version_key(showtime_id))
@@ -34,18 +43,24 @@ async def publish(redis: Redis, *, showtime_id: uuid.UUID, status: str, seat_ids
     await redis.publish(_channel(showtime_id), json.dumps(event))
 
 
-async def cached_seat_map(redis: Redis, showtime_id: uuid.UUID, load: Callable[[], Awaitable[dict[str, Any]]],
-                          *, revision: datetime | None = None) -> dict[str, Any]:
-    """The seat map for the current version: from the cache, or loaded and cached. `revision` (the
-    showtime row's updated_at) makes a rescheduled, repriced or cancelled showtime a new entry too."""
-    version = int(await redis.get(_version_key(showtime_id)) or 0)
-    key = f"seatmap:{showtime_id}:{version}:{revision.timestamp() if revision else 0}"
-    cached = await redis.get(key)
-    if cached is not None:
-        return json.loads(cached)  # type: ignore[no-any-return]
-    seat_map = await load()
-    await redis.set(key, json.dumps(seat_map), ex=CACHE_SECONDS)
-    return seat_map
+async def invalidate(redis: Redis, *, showtime_id: uuid.UUID) -> None:
+    """After a committed change to the showtime row: the cached map is stale (no event for listeners)."""
+    await redis.incr(_version_key(showtime_id))
+
+
+async def cached_seat_map(redis: Redis, showtime_id: uuid.UUID, load: Callable[[], Awaitable[bytes]]) -> bytes:
+    """The seat map's JSON for the current version: from the cache in one round trip, or `load()`ed and
+    cached. A cache entry exists only for a showtime `load()` found."""
+    version, entry = await redis.execute_command(  # bytes as stored: the body goes out as it is
+        "MGET", _version_key(showtime_id), _map_key(showtime_id), **{NEVER_DECODE: True})
+    version = version or b"0"
+    if entry is not None:
+        tag, _, body = entry.partition(b"\n")
+        if tag == version:
+            return body  # type: ignore[no-any-return]
+    body = await load()
+    await redis.set(_map_key(showtime_id), version + b"\n" + body, ex=CACHE_SECONDS)
+    return body
 
 
 async def changes(redis: Redis, showtime_id: uuid.UUID, *, heartbeat: float = 15.0) -> AsyncIterator[str | None]:

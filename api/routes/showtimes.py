@@ -8,10 +8,11 @@ transaction; the lifecycle timers and the refunds of a cancelled showtime follow
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from api.deps import AdminUser, ManagerUser, PublicRoute, RedisDep, SessionDep, SettingsDep
 from domain.shared.schemas import Page
@@ -82,16 +83,31 @@ async def read_showtime(showtime: ValidShowtime, session: SessionDep, rules: Rul
     response_model=SeatMapPublic,
     summary="The seat map: every seat with row, number, type, status and its price now",
 )
-async def read_seat_map(showtime: ValidShowtime, session: SessionDep, rules: RulesDep,
-                        redis: RedisDep) -> SeatMapPublic:
-    """Served from Redis, never older than the last seat event (see infra/seat_map_events.py)."""
+async def read_seat_map(showtime_id: ShowtimeId, request: Request) -> Response:
+    """Served from Redis as stored, never older than the last seat event (see infra/seat_map_events.py)."""
+    # The hot read of an on-sale: a cache hit is one Redis round trip, no PostgreSQL and no dependency
+    # run in the thread pool; the showtime is looked up (404 if unknown) only to build a missing map.
+    state = request.state
 
-    async def load() -> dict[str, Any]:
-        seat_map = await queries.seat_map(session, showtime=showtime, policy=rules.policy, now=utcnow())
-        return seat_map.model_dump(mode="json", by_alias=True)
+    async def load() -> bytes:
+        async with state.sessionmaker() as session:
+            showtime = await showtimes_service.get_showtime(session, showtime_id=showtime_id)
+            seat_map = await queries.seat_map(session, showtime=showtime, policy=get_rules(state.settings).policy,
+                                              now=utcnow())
+        return seat_map.model_dump_json(by_alias=True).encode()
 
-    cached = await seat_map_events.cached_seat_map(redis, showtime.id, load, revision=showtime.updated_at)
-    return SeatMapPublic.model_validate(cached)
+    body = await seat_map_events.cached_seat_map(state.redis, showtime_id, load)
+    return Response(body, media_type="application/json")
+
+
+async def seat_map_changes(showtime_id: ShowtimeId, session: SessionDep, redis: RedisDep) -> AsyncIterator[None]:
+    """For routes that change a showtime: its cached seat map is stale once the change is committed."""
+    yield
+    await session.commit()  # the request's own commit (get_session's is then a no-op), so the drop follows it
+    await seat_map_events.invalidate(redis, showtime_id=showtime_id)
+
+
+ChangesSeatMap = Depends(seat_map_changes, scope="function")
 
 
 @admin_routes.post(
@@ -112,6 +128,7 @@ async def create_showtime(
     "/{id}",
     response_model=ShowtimePublic,
     summary="Reschedule or reprice a showtime that has not started (moving needs no seat sold)",
+    dependencies=[ChangesSeatMap],
 )
 async def update_showtime(
     showtime_id: ShowtimeId,
@@ -132,6 +149,7 @@ async def update_showtime(
     response_model=CancelledShowtime,
     summary="Cancel a showtime: Admin when no seat is sold or held; with sales Manager or "
     "Admin, with a reason; every booking is then cancelled and refunded in full",
+    dependencies=[ChangesSeatMap],
 )
 async def cancel_showtime(
     showtime_id: ShowtimeId,

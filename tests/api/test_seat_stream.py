@@ -49,14 +49,33 @@ async def test_cached_seat_map_is_never_older_than_the_last_event(redis: Any) ->
 
     showtime_id, loads = uuid.uuid4(), []
 
-    async def load() -> dict[str, Any]:
+    async def load() -> bytes:
         loads.append(1)
-        return {"n": len(loads)}
+        return json.dumps({"n": len(loads)}).encode()
 
     first = await seat_map_events.cached_seat_map(redis, showtime_id, load)
     assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == first  # served from the cache
     await seat_map_events.publish(redis, showtime_id=showtime_id, status="Locked", seat_ids=[uuid.uuid4()])
-    assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == {"n": 2}  # a change: reloaded
+    assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == b'{"n": 2}'  # a change: reloaded
+    await seat_map_events.invalidate(redis, showtime_id=showtime_id)  # the showtime itself changed
+    assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == b'{"n": 3}'
+
+
+async def test_a_map_built_while_a_change_commits_is_not_served_after_it(redis: Any) -> None:
+    """The loader read the seats before the change's event: what it caches is stale at once, not for 30 s."""
+    import uuid
+
+    showtime_id = uuid.uuid4()
+
+    async def load_then_change() -> bytes:
+        await seat_map_events.publish(redis, showtime_id=showtime_id, status="Locked", seat_ids=[uuid.uuid4()])
+        return b'{"before": "the change"}'
+
+    async def load() -> bytes:
+        return b'{"after": "the change"}'
+
+    assert await seat_map_events.cached_seat_map(redis, showtime_id, load_then_change) == b'{"before": "the change"}'
+    assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == b'{"after": "the change"}'
 
 
 async def test_the_served_seat_map_follows_every_change(client: httpx.AsyncClient, make_user: Any,

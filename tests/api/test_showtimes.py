@@ -431,6 +431,44 @@ class TestSeatMap:
         assert listed["availableSeats"] == 18 - 1 - 1 - 1  # booked, held, broken (the expired hold is free)
 
 
+    async def test_a_cached_map_follows_a_reprice_and_a_cancel_at_once(
+        self, client: httpx.AsyncClient, admin: TestUser, catalog: tuple[Any, Any]
+    ) -> None:
+        """The map is served from Redis; a change to the showtime itself makes the next read fresh."""
+        movie, theater = catalog
+        created = await _created(
+            client, admin, movie_id=movie.id, theater_id=theater.id, start=local_time(_day(6), 19, 30)
+        )
+        url = f"/api/showtimes/{created['id']}/available-seats"
+
+        def list_price(seat_map: dict[str, Any]) -> int:
+            return next(s["listPrice"] for s in seat_map["seats"] if s["type"] == "Standard")
+
+        first = await client.get(url)
+        assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+        assert (await client.get(url)).json() == first.json()  # now from the cache
+        repriced = await client.put(
+            f"/api/showtimes/{created['id']}", headers=admin.headers, json={"basePrice": 150_000}
+        )
+        assert repriced.status_code == 200, repriced.text
+        assert list_price((await client.get(url)).json()) > list_price(first.json())
+        refused = await client.put(
+            f"/api/showtimes/{created['id']}", headers=admin.headers, json={"basePrice": "cheap"}
+        )
+        assert refused.status_code == 422
+        assert (await client.delete(f"/api/showtimes/{created['id']}", headers=admin.headers)).status_code == 200
+        cancelled = (await client.get(url)).json()
+        assert cancelled["status"] == "Cancelled" and cancelled["salesOpen"] is False
+        assert {s["status"] for s in cancelled["seats"]} == {"Blocked"}
+
+    async def test_a_bad_id_is_422_and_the_docs_keep_the_response_model(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/api/showtimes/not-a-uuid/available-seats")
+        assert response.status_code == 422 and response.json()["error"]["code"] == "VALIDATION_ERROR"
+        operation = (await client.get("/openapi.json")).json()["paths"]["/api/showtimes/{id}/available-seats"]["get"]
+        schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/SeatMapPublic"}
+
+
 class TestUpdate:
     async def test_reschedule_moves_the_end_and_checks_overlap(
         self, client: httpx.AsyncClient, admin: TestUser, catalog: tuple[Any, Any]
