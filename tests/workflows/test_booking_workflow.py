@@ -12,7 +12,7 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
 from domain.bookings.saga import SagaState, StepStatus
-from domain.bookings.schemas import BookingInput, Requester, SeatSelection
+from domain.bookings.schemas import BookingInput, SeatSelection
 from domain.contracts.queues import TaskQueue
 from infra.db import SessionMaker
 from tests.bookings_support import locked, make_showtime, seat_ids, start_booking
@@ -90,16 +90,3 @@ async def test_a_saga_from_before_the_edge_hold_still_holds_and_expires(temporal
     assert (outcome.state, outcome.outcome) == (SagaState.COMPENSATED, "HOLD_EXPIRED")
     assert await locked(sessionmaker, showtime.id) == set()
 
-
-async def test_seats_given_back_at_once_after_the_hold(temporal: Client, sessionmaker: SessionMaker,
-                                                       redis: Redis) -> None:
-    """The release can reach the saga in its very first task, before run() has begun."""
-    showtime = await make_showtime(sessionmaker)
-    customer = uuid.uuid4()
-    _, handle = await start_booking(temporal, sessionmaker, redis, user_id=customer, showtime_id=showtime.id,
-                                    seat_ids=[uuid.UUID(i) for i in await seat_ids(sessionmaker, showtime.id, "A3")],
-                                    hold_seconds=600)
-    await handle.execute_update(BookingWorkflow.release_hold, Requester(user_id=customer))
-    outcome = await asyncio.wait_for(handle.result(), timeout=20)
-    assert (outcome.state, outcome.outcome) == (SagaState.COMPENSATED, "RELEASED_BY_CUSTOMER")
-    assert await locked(sessionmaker, showtime.id) == set()

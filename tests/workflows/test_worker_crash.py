@@ -123,3 +123,20 @@ async def test_killed_during_the_hold_then_compensates_on_restart(
     outcome = await asyncio.wait_for(handle.result(), 60)
     assert (outcome.state, outcome.outcome) == (SagaState.COMPENSATED, "HOLD_EXPIRED")
     assert await seat_states(sessionmaker, showtime) == {SeatStatus.AVAILABLE}
+
+
+async def test_released_before_any_worker_ran_the_saga(
+        crash_client: Client, worker_process: WorkerProcess, gateway: tuple[GatewayDouble, str],
+        sessionmaker: SessionMaker, redis: Redis, make_user: Any) -> None:
+    """The customer's release reaches the saga in its very first task, before run() has begun."""
+    _, queue = gateway
+    worker_process.kill()
+    handle, customer, showtime = await start_saga(crash_client, sessionmaker, redis, make_user, queue,
+                                                  hold_seconds=600)
+    release = asyncio.create_task(handle.execute_update(BookingWorkflow.release_hold, Requester(user_id=customer.id)))
+    await asyncio.sleep(1)  # the update waits with the start for a worker
+    worker_process.start()
+    await asyncio.wait_for(release, 60)
+    outcome = await asyncio.wait_for(handle.result(), 60)
+    assert (outcome.state, outcome.outcome) == (SagaState.COMPENSATED, "RELEASED_BY_CUSTOMER")
+    assert await seat_states(sessionmaker, showtime) == {SeatStatus.AVAILABLE}
