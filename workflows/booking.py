@@ -12,12 +12,12 @@ summary, and the SagaState search attribute tracks it in the Temporal UI.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 from workflows.search_attributes import SAGA_STATE, refund_attributes
@@ -48,13 +48,19 @@ with workflow.unsafe.imports_passed_through():
     from domain.contracts.saga_states import SagaState
     from domain.promotions.schemas import LoyaltyInput, ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
     from workflows.refund import RefundWorkflow, child_refund_id
-    from workflows.saga import DURABLE, INTERACTIVE, Saga, refusal
+    from workflows.saga import DURABLE, INTERACTIVE, Saga, StepFailed, cause_of, refusal
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 # Sagas before this patch held and released their seats on the `cinema-catalog` queue (now the showtimes
 # service's queue); they keep it when they replay, and the legacy queue is still served (workers/registry.py).
 SEATS_QUEUE_PATCH = "seats-on-showtimes-queue"
+# Sagas before this patch ran the bookings service's own steps as activities on its queue and wrote every
+# state to the SagaState search attribute.
+LEAN_STEPS_PATCH = "bookings-steps-local"
+PASSING_STATES = frozenset({SagaState.VOUCHER_VALIDATED, SagaState.PAYMENT_PROCESSED, SagaState.POINTS_UPDATED,
+                            SagaState.NOTIFICATIONS_SENT})
 
 
 def _refuse(code: str, message: str, status: int = 409) -> ApplicationError:
@@ -146,7 +152,7 @@ class BookingWorkflow:
                         seat_ids=selection.seat_ids, until=expires_at, max_seats=booking.max_seats,
                         orphan_rule=booking.orphan_rule),
                     task_queue=queue, **INTERACTIVE))
-            except ActivityError as e:
+            except StepFailed as e:
                 self._lock_failed = True
                 raise refusal(e, "LOCK_FAILED") from e
             self._hold = HoldView(booking_id=booking.booking_id, showtime_id=booking.showtime_id, seats=seats,
@@ -181,7 +187,7 @@ class BookingWorkflow:
                             PromotionActivities.reserve_voucher, ReserveVoucherInput(
                                 booking_id=booking.booking_id, user_id=booking.user_id, code=request.voucher_code,
                                 amount=hold.total_amount), task_queue=TaskQueue.PROMOTIONS, **INTERACTIVE))
-                except ActivityError as e:
+                except StepFailed as e:
                     # Keep the hold so the customer can try another code or none. A timed-out attempt may
                     # still have reserved a use, so give it back now (a no-op when nothing was reserved).
                     await workflow.execute_activity_method(
@@ -193,7 +199,7 @@ class BookingWorkflow:
                 self._set_state(SagaState.VOUCHER_VALIDATED)
             try:
                 started = await self._record_and_charge(request, discount)
-            except ActivityError as e:
+            except StepFailed as e:
                 self._aborted = "CHECKOUT_FAILED"  # run() compensates once this handler has answered
                 raise refusal(e, "PAYMENT_UNAVAILABLE") from e
             self._checkout = CheckoutView(
@@ -222,12 +228,11 @@ class BookingWorkflow:
             BookingActivities.close_booking, CloseBookingInput(
                 booking_id=booking.booking_id, status="Expired" if self._outcome == "HOLD_EXPIRED" else "Cancelled",
                 reason=self._outcome or "cancelled"), task_queue=TaskQueue.BOOKINGS, **DURABLE))
-        await self._step("create_booking", "bookings", workflow.execute_activity_method(
+        await self._step("create_booking", "bookings", self._own_step(
             BookingActivities.create_booking, CreateBookingInput(
                 booking_id=booking.booking_id, user_id=booking.user_id, showtime_id=booking.showtime_id,
                 seats=hold.seats, discount=discount, voucher_code=request.voucher_code,
-                payment_method=request.payment_method, expires_at=hold.expires_at),
-            task_queue=TaskQueue.BOOKINGS, **INTERACTIVE))
+                payment_method=request.payment_method, expires_at=hold.expires_at), INTERACTIVE))
         self._set_state(SagaState.BOOKING_CREATED)
         self._saga.on_failure("cancel_payment", lambda: workflow.execute_activity(
             pay.CANCEL_PAYMENT, booking.booking_id, task_queue=booking.payment_queue, **DURABLE))
@@ -268,12 +273,12 @@ class BookingWorkflow:
         self._saga.forget("cancel_payment")
         self._saga.on_failure("refund_payment", lambda: self._start_refund(checkout.final_amount))
         try:
-            await self._step("confirm_booking", "bookings", workflow.execute_activity_method(
+            await self._step("confirm_booking", "bookings", self._own_step(
                 BookingActivities.confirm_booking, ConfirmBookingInput(
                     booking_id=booking.booking_id, showtime_id=booking.showtime_id,
-                    payment_id=settlement.payment_id), task_queue=TaskQueue.BOOKINGS, **DURABLE))
-        except ActivityError as e:  # e.g. SEATS_LOST after a late payment: refund and undo everything
-            cause = e.cause
+                    payment_id=settlement.payment_id), DURABLE))
+        except StepFailed as e:  # e.g. SEATS_LOST after a late payment: refund and undo everything
+            cause = cause_of(e)
             return await self._undo(cause.type if isinstance(cause, ApplicationError) and cause.type
                                     else "CONFIRMATION_FAILED")
         self._saga = Saga()  # a paid, confirmed booking is never undone by the steps below
@@ -307,10 +312,8 @@ class BookingWorkflow:
             search_attributes=refund_attributes(booking.booking_id))
 
     async def _mail_confirmation(self) -> None:
-        mail = await workflow.execute_activity_method(
-            BookingActivities.compose_confirmation, ConfirmBookingInput(
-                booking_id=self._input.booking_id, showtime_id=self._input.showtime_id, payment_id=None),
-            task_queue=TaskQueue.BOOKINGS, **DURABLE)
+        mail = await self._own_step(BookingActivities.compose_confirmation, ConfirmBookingInput(
+            booking_id=self._input.booking_id, showtime_id=self._input.showtime_id, payment_id=None), DURABLE)
         await workflow.execute_activity_method(NotificationActivities.send_email, mail,
                                                task_queue=TaskQueue.NOTIFICATIONS, **DURABLE)
 
@@ -357,7 +360,7 @@ class BookingWorkflow:
         """A step after confirmation: its failure is logged in the steps, never undoes the booking."""
         try:
             await self._step(name, service, call)
-        except ActivityError:
+        except StepFailed:
             return False
         return True
 
@@ -375,6 +378,18 @@ class BookingWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return BookingOutcome(booking_id=self._input.booking_id, state=self._state, outcome=outcome)
 
+    def _own_step(self, activity: Callable[[Any, A], Awaitable[T]], arg: A, options: dict[str, Any]) -> Awaitable[T]:
+        """A step of the bookings service itself: a local activity, run by the worker that runs this saga (no
+        task to dispatch, one marker in the history; Temporal is the bottleneck, BRIEF §7). Sagas that ran
+        these steps as activities on the bookings queue before the patch keep doing so when they replay."""
+        if workflow.patched(LEAN_STEPS_PATCH):
+            return workflow.execute_local_activity_method(activity, arg, **options)
+        return workflow.execute_activity_method(activity, arg, task_queue=TaskQueue.BOOKINGS, **options)
+
     def _set_state(self, state: SagaState) -> None:
+        """The `status` query shows every state; the SagaState search attribute leaves out the passing ones,
+        which the next state replaces within the same step sequence (one visibility write less each)."""
         self._state = state
+        if state in PASSING_STATES and workflow.patched(LEAN_STEPS_PATCH):
+            return
         workflow.upsert_search_attributes([SAGA_STATE.value_set(state.value)])

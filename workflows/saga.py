@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as StepTimeout
 
 Undo = Callable[[], Awaitable[object]]
 
@@ -47,9 +48,19 @@ DURABLE = dict(start_to_close_timeout=timedelta(seconds=30),
                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
 
 
-def refusal(error: ActivityError, fallback: str) -> ApplicationError:
+# How a step's failure reaches the workflow: an activity's inside an ActivityError; a local activity's as its
+# ApplicationError (or TimeoutError) itself.
+StepFailed = (ActivityError, ApplicationError, StepTimeout)
+
+
+def cause_of(error: BaseException) -> BaseException | None:
+    """The step's own error under whatever carried it to the workflow."""
+    return error.cause if isinstance(error, ActivityError) else error
+
+
+def refusal(error: BaseException, fallback: str) -> ApplicationError:
     """Pass a step's business refusal (type, message, details) on to the caller of the update."""
-    cause = error.cause
+    cause = cause_of(error)
     if isinstance(cause, ApplicationError) and cause.type:
         return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
     return ApplicationError("The request could not be completed right now; try again.",

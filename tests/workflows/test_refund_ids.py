@@ -163,10 +163,10 @@ class TestSagasUseTheRefundId:
             assert (await replayer.replay_workflow(history, raise_on_replay_failure=False)).replay_failure is None
 
     async def test_the_booking_saga_refunds_under_the_refund_id_and_replays(
-            self, temporal: Client, sessionmaker: SessionMaker, gateway: tuple[GatewayDouble, str],  # noqa: F811
-            make_user: Any) -> None:
+            self, temporal: Client, sessionmaker: SessionMaker, redis: Redis,
+            gateway: tuple[GatewayDouble, str], make_user: Any) -> None:  # noqa: F811
         fake, queue = gateway
-        saga = await start_saga(temporal, sessionmaker, queue, make_user)
+        saga = await start_saga(temporal, sessionmaker, redis, queue, make_user)
         await saga.handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
             requester=saga.owner, voucher_code=None, payment_method="VNPay"))
         async with unit_of_work(sessionmaker) as session:  # another customer took B6 before the money arrived
