@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.bootstrap import ensure_first_admin
+from api.cached_seat_maps import CachedSeatMapMiddleware
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.middleware import RequestIdMiddleware
@@ -33,6 +34,7 @@ from infra.gateways.journal import MessageJournal
 from infra.gateways.registry import sandbox_router
 from infra.mail import Mailer
 from infra.redis import create_redis
+from infra.seat_map_events import SeatMapCache
 from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
 
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "settings": settings,
             "sessionmaker": sessionmaker,
             "redis": redis,
+            "seat_maps": SeatMapCache(redis),
             "temporal": temporal,
             "mailer": Mailer(settings.resolved_smtp_host, settings.resolved_smtp_port, settings.smtp_sender),
             "http": http,
@@ -79,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RequestIdMiddleware)  # outermost: ids cover replayed answers too
+    app.add_middleware(CachedSeatMapMiddleware)  # before routing: a cached seat map is sent as stored
+    app.add_middleware(RequestIdMiddleware)  # outermost: ids cover replayed answers and cached maps too
     install_error_handlers(app)
     app.include_router(health.router)
     for router in API_ROUTERS:

@@ -1,4 +1,9 @@
-"""Request ids: taken from `X-Request-ID` or made up, echoed back, and put on every log line."""
+"""Request ids: taken from `X-Request-ID` or made up, echoed back, and put on every log line.
+
+Each request is logged on `cinema.access` at DEBUG (method, path, status, time): a formatted line per
+request costs about as much as a small route, so it is off unless that logger is set to DEBUG, and
+uvicorn's own access log is off (cinema/supervisor.py API_SERVER_OPTIONS).
+"""
 
 from __future__ import annotations
 
@@ -38,7 +43,8 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            log.info("%s %s %s %.1fms", scope["method"], scope["path"], status,
-                     (time.perf_counter() - started) * 1000)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s %s %s %.1fms", scope["method"], scope["path"], status,
+                          (time.perf_counter() - started) * 1000)
             request_id_var.reset(token)
             event_context.reset(events)

@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,8 @@ class Load:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
-    errors: int  # socket errors and timeouts (a wrong status is checked before the run)
+    errors: int  # socket errors and timeouts
+    unexpected: int = 0  # answers with another status than the one checked before the run
 
 
 # --- the load generators -----------------------------------------------------------------------------
@@ -62,41 +64,46 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(url: str, duration: float) -> Load:
+def wrk(url: str, duration: float, expected: int = 200) -> Load:
     out = subprocess.run(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration:.0f}s", "--latency", url],
                          capture_output=True, text=True, check=True, timeout=duration + 30).stdout
     percentiles = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)", out, re.MULTILINE))
     if len(percentiles) != 2:
         raise RuntimeError(f"unexpected wrk output:\n{out}")
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non_2xx = int(match.group(1)) if (match := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     return Load(requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-                p50_ms=_ms(percentiles["50"]), p99_ms=_ms(percentiles["99"]), errors=errors)
+                p50_ms=_ms(percentiles["50"]), p99_ms=_ms(percentiles["99"]), errors=errors,
+                unexpected=non_2xx if expected < 300 else total - non_2xx)
 
 
-def httpx_load(url: str, duration: float) -> Load:
+def httpx_load(url: str, duration: float, expected: int = 200) -> Load:
     async def run() -> Load:
         latencies: list[float] = []
-        errors = 0
+        errors = unexpected = 0
         limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
         async with httpx.AsyncClient(limits=limits, timeout=10) as client:
             deadline = time.monotonic() + duration
 
             async def connection() -> None:
-                nonlocal errors
+                nonlocal errors, unexpected
                 while time.monotonic() < deadline:
                     sent = time.perf_counter()
                     try:
-                        await client.get(url)
+                        response = await client.get(url)
                     except httpx.HTTPError:
                         errors += 1
                         continue
                     latencies.append((time.perf_counter() - sent) * 1000)
+                    unexpected += response.status_code != expected
 
             started = time.monotonic()
             await asyncio.gather(*(connection() for _ in range(CONNECTIONS)))
             elapsed = time.monotonic() - started
         cuts = statistics.quantiles(latencies, n=100)
-        return Load(requests_per_second=len(latencies) / elapsed, p50_ms=cuts[49], p99_ms=cuts[98], errors=errors)
+        return Load(requests_per_second=len(latencies) / elapsed, p50_ms=cuts[49], p99_ms=cuts[98], errors=errors,
+                    unexpected=unexpected)
 
     return asyncio.run(run())
 
@@ -147,10 +154,10 @@ def main() -> None:
             for url, expected in targets.values():
                 _check(url, expected)  # and the seat map is cached from here on
             loads: dict[str, Load] = {}
-            first_hello = _run(measure, hello_url, args.duration)
-            for name, (url, _) in targets.items():
-                loads[name] = _run(measure, url, args.duration)
-            last_hello = _run(measure, hello_url, args.duration)
+            first_hello = _run(measure, hello_url, 200, args.duration)
+            for name, (url, expected) in targets.items():
+                loads[name] = _run(measure, url, expected, args.duration)
+            last_hello = _run(measure, hello_url, 200, args.duration)
         finally:
             hello.stop()
 
@@ -158,18 +165,20 @@ def main() -> None:
     loads = {baseline: Load(requests_per_second=(first_hello.requests_per_second + last_hello.requests_per_second) / 2,
                             p50_ms=(first_hello.p50_ms + last_hello.p50_ms) / 2,
                             p99_ms=(first_hello.p99_ms + last_hello.p99_ms) / 2,
-                            errors=first_hello.errors + last_hello.errors), **loads}
+                            errors=first_hello.errors + last_hello.errors,
+                            unexpected=first_hello.unexpected + last_hello.unexpected), **loads}
     notes = {name: f"p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms"
-             + (f", {load.errors} socket errors" if load.errors else "") for name, load in loads.items()}
+              + (f", {load.errors} socket errors" if load.errors else "")
+             + (f", {load.unexpected} with another status" if load.unexpected else "") for name, load in loads.items()}
     notes[baseline] += (f" (mean of {first_hello.requests_per_second:.0f} first and "
                         f"{last_hello.requests_per_second:.0f} last)")
     report(f"Reads over HTTP, {args.api_workers} API process(es) ({'wrk' if measure is wrk else 'httpx'})",
            [(name, load.requests_per_second, "req/s") for name, load in loads.items()], baseline, notes=notes)
 
 
-def _run(measure: object, url: str, duration: float) -> Load:
-    measure(url, WARM_UP)  # type: ignore[operator]
-    return measure(url, duration)  # type: ignore[operator,no-any-return]
+def _run(measure: Callable[[str, float, int], Load], url: str, expected: int, duration: float) -> Load:
+    measure(url, WARM_UP, expected)
+    return measure(url, duration, expected)
 
 
 if __name__ == "__main__":

@@ -85,8 +85,9 @@ async def read_showtime(showtime: ValidShowtime, session: SessionDep, rules: Rul
 )
 async def read_seat_map(showtime_id: ShowtimeId, request: Request) -> Response:
     """Served from Redis as stored, never older than the last seat event (see infra/seat_map_events.py)."""
-    # The hot read of an on-sale: a cache hit is one Redis round trip, no PostgreSQL and no dependency
-    # run in the thread pool; the showtime is looked up (404 if unknown) only to build a missing map.
+    # A cached map is mostly sent before routing (api/cached_seat_maps.py); here it is one batched Redis
+    # read too, with no dependency run in the thread pool. The showtime is looked up (404 if unknown) only
+    # to build a missing map.
     state = request.state
 
     async def load() -> bytes:
@@ -96,7 +97,7 @@ async def read_seat_map(showtime_id: ShowtimeId, request: Request) -> Response:
                                               now=utcnow())
         return seat_map.model_dump_json(by_alias=True).encode()
 
-    body = await seat_map_events.cached_seat_map(state.redis, showtime_id, load)
+    body = await state.seat_maps.get(showtime_id, load)
     return Response(body, media_type="application/json")
 
 

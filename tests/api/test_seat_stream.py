@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -45,37 +46,69 @@ async def test_holds_and_releases_reach_listeners_within_a_second(client: httpx.
 
 
 async def test_cached_seat_map_is_never_older_than_the_last_event(redis: Any) -> None:
-    import uuid
-
-    showtime_id, loads = uuid.uuid4(), []
+    showtime_id, loads, cache = uuid.uuid4(), [], seat_map_events.SeatMapCache(redis)
 
     async def load() -> bytes:
         loads.append(1)
         return json.dumps({"n": len(loads)}).encode()
 
-    first = await seat_map_events.cached_seat_map(redis, showtime_id, load)
-    assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == first  # served from the cache
+    assert await cache.cached(showtime_id) is None and not loads  # not cached: only `get` builds it
+    first = await cache.get(showtime_id, load)
+    assert await cache.get(showtime_id, load) == await cache.cached(showtime_id) == first  # from the cache
+    assert await seat_map_events.SeatMapCache(redis).get(showtime_id, load) == first  # another API process too
     await seat_map_events.publish(redis, showtime_id=showtime_id, status="Locked", seat_ids=[uuid.uuid4()])
-    assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == b'{"n": 2}'  # a change: reloaded
+    assert await cache.cached(showtime_id) is None  # a change: the cached map is no longer current
+    assert await cache.get(showtime_id, load) == b'{"n": 2}'
     await seat_map_events.invalidate(redis, showtime_id=showtime_id)  # the showtime itself changed
-    assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == b'{"n": 3}'
+    assert await cache.get(showtime_id, load) == b'{"n": 3}'
 
 
 async def test_a_map_built_while_a_change_commits_is_not_served_after_it(redis: Any) -> None:
-    """The loader read the seats before the change's event: what it caches is stale at once, not for 30 s."""
-    import uuid
+    """The loader read the seats before the change's event: what it built is stale at once, not for 30 s,
+    for a reader who asks after the event, even while the first build is still being handed out."""
+    showtime_id, cache = uuid.uuid4(), seat_map_events.SeatMapCache(redis)
+    later: list[asyncio.Task[bytes]] = []
 
-    showtime_id = uuid.uuid4()
-
-    async def load_then_change() -> bytes:
-        await seat_map_events.publish(redis, showtime_id=showtime_id, status="Locked", seat_ids=[uuid.uuid4()])
-        return b'{"before": "the change"}'
-
-    async def load() -> bytes:
+    async def after() -> bytes:
         return b'{"after": "the change"}'
 
-    assert await seat_map_events.cached_seat_map(redis, showtime_id, load_then_change) == b'{"before": "the change"}'
-    assert await seat_map_events.cached_seat_map(redis, showtime_id, load) == b'{"after": "the change"}'
+    async def before_then_change() -> bytes:
+        await seat_map_events.publish(redis, showtime_id=showtime_id, status="Locked", seat_ids=[uuid.uuid4()])
+        later.append(asyncio.create_task(cache.get(showtime_id, after)))  # asks after the event
+        await asyncio.sleep(0.05)
+        return b'{"before": "the change"}'
+
+    assert await cache.get(showtime_id, before_then_change) == b'{"before": "the change"}'
+    assert await later[0] == b'{"after": "the change"}'
+    assert await cache.get(showtime_id, after) == b'{"after": "the change"}'
+
+
+async def test_readers_of_a_missing_map_share_one_build(redis: Any) -> None:
+    """Many customers open the same seat map at once: PostgreSQL builds it once, and everyone gets it."""
+    showtime_id, loads, cache = uuid.uuid4(), [], seat_map_events.SeatMapCache(redis)
+
+    async def load() -> bytes:
+        loads.append(1)
+        await asyncio.sleep(0.05)
+        return b'{"seats": []}'
+
+    answers = await asyncio.gather(*(cache.get(showtime_id, load) for _ in range(20)))
+    assert answers == [b'{"seats": []}'] * 20 and len(loads) == 1
+
+
+async def test_a_failed_build_reaches_every_reader_and_is_not_cached(redis: Any) -> None:
+    showtime_id, cache = uuid.uuid4(), seat_map_events.SeatMapCache(redis)
+
+    async def unknown() -> bytes:
+        raise LookupError("No such showtime.")
+
+    results = await asyncio.gather(*(cache.get(showtime_id, unknown) for _ in range(3)), return_exceptions=True)
+    assert all(isinstance(result, LookupError) for result in results)
+
+    async def found() -> bytes:
+        return b"{}"
+
+    assert await cache.get(showtime_id, found) == b"{}"
 
 
 async def test_the_served_seat_map_follows_every_change(client: httpx.AsyncClient, make_user: Any,

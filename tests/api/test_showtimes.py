@@ -444,9 +444,14 @@ class TestSeatMap:
         def list_price(seat_map: dict[str, Any]) -> int:
             return next(s["listPrice"] for s in seat_map["seats"] if s["type"] == "Standard")
 
-        first = await client.get(url)
+        first = await client.get(url)  # built by the route
         assert first.status_code == 200 and first.headers["content-type"] == "application/json"
-        assert (await client.get(url)).json() == first.json()  # now from the cache
+        cached = await client.get(url)  # sent from the cache before routing (api/cached_seat_maps.py)
+        assert cached.content == first.content and cached.headers["content-type"] == "application/json"
+        assert cached.headers["x-request-id"] and cached.headers["x-request-id"] != first.headers["x-request-id"]
+        assert (await client.get(url, headers={"X-Request-ID": "seat-map-1"})).headers["x-request-id"] == "seat-map-1"
+        assert (await client.get(url.upper().replace("/API/SHOWTIMES/", "/api/showtimes/").replace(
+            "/AVAILABLE-SEATS", "/available-seats"))).content == first.content  # any spelling of the id
         repriced = await client.put(
             f"/api/showtimes/{created['id']}", headers=admin.headers, json={"basePrice": 150_000}
         )
