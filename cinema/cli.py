@@ -19,8 +19,10 @@ from rich.table import Table
 from cinema.events_cli import events_app
 from cinema.seed import DEMO_ACCOUNTS, Seeded
 from cinema.supervisor import (
+    API_SERVER_OPTIONS,
     StartupError,
     Supervisor,
+    api_argv,
     api_url,
     check_ports,
     embedded_servers,
@@ -163,8 +165,16 @@ def _ready_panel(settings: Settings, servers: list[str], seeded: list[Seeded]) -
                  title="[bold green]Cinema is running[/]", border_style="green", expand=False)
 
 
+ApiWorkers = Annotated[int, typer.Option(
+    "--api-workers", min=1, help="API processes serving the API port (uvicorn --workers).")]
+
+
 @app.command()
-def up() -> None:
+def up(
+    api_workers: ApiWorkers = 1,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, help="Worker processes, each serving every task queue and the events.")] = 1,
+) -> None:
     """Run everything: servers, migrations, demo data, worker and API. Ctrl-C stops it all."""
     settings = get_settings()
     servers = embedded_servers(settings)
@@ -182,17 +192,19 @@ def up() -> None:
             with supervisor.step("Demo data"):
                 seeded = _seed(settings)
             env = service_env(settings)
-            with supervisor.step("Worker (all task queues)"):
-                worker_proc = supervisor.spawn("worker", python_module("workers.main"), env)
-            with supervisor.step(f"API on {api_url(settings)} (waiting for /health)"):
-                api_proc = supervisor.spawn("api", python_module(
-                    "uvicorn", "api.app:create_app", "--factory", "--host", settings.api_host,
-                    "--port", str(settings.api_port)), env)
-                supervisor.wait_http_ok(f"{api_url(settings)}/health", timeout=READY_TIMEOUT,
-                                        procs=[worker_proc, api_proc])
+            procs = []
+            for n in range(1, workers + 1):
+                name = "worker" if n == 1 else f"worker-{n}"  # logs/worker.log, logs/worker-2.log, …
+                title = "Worker (all task queues)" if workers == 1 else f"Worker {n} of {workers} (all task queues)"
+                with supervisor.step(title):
+                    procs.append(supervisor.spawn(name, python_module("workers.main"), env))
+            processes = "" if api_workers == 1 else f", {api_workers} processes"
+            with supervisor.step(f"API on {api_url(settings)}{processes} (waiting for /health)"):
+                procs.append(supervisor.spawn("api", api_argv(settings, workers=api_workers), env))
+                supervisor.wait_http_ok(f"{api_url(settings)}/health", timeout=READY_TIMEOUT, procs=procs)
             with supervisor.step("Worker answers through Temporal (/health?deep=true)"):
                 supervisor.wait_http_ok(f"{api_url(settings)}/health?deep=true", timeout=READY_TIMEOUT,
-                                        procs=[worker_proc, api_proc])
+                                        procs=procs)
         except StartupError as exc:
             supervisor.stop()
             raise _fail(str(exc)) from None
@@ -246,7 +258,7 @@ def stack() -> None:
 
 
 @app.command()
-def api() -> None:
+def api(api_workers: ApiWorkers = 1) -> None:
     """Run the API alone (the servers must be reachable: `cinema stack` or external URLs)."""
     import uvicorn
 
@@ -256,7 +268,8 @@ def api() -> None:
     except StartupError as exc:
         raise _fail(str(exc)) from None
     console.print(f"API on {api_url(settings)}  docs: {api_url(settings)}/docs")
-    uvicorn.run("api.app:create_app", factory=True, host=settings.api_host, port=settings.api_port)
+    uvicorn.run("api.app:create_app", factory=True, host=settings.api_host, port=settings.api_port,
+                workers=api_workers, **API_SERVER_OPTIONS)  # type: ignore[arg-type]
 
 
 @app.command()

@@ -31,6 +31,7 @@ from redis import Redis
 from cinema.seed import DEMO_ACCOUNTS, DEMO_DOMAIN
 from cinema.supervisor import (
     StartupError,
+    api_argv,
     check_ports,
     embedded_servers,
     port_in_use,
@@ -88,12 +89,12 @@ def home() -> Iterator[Home]:
 class Up:
     """One `cinema up` process and the output it printed."""
 
-    def __init__(self, home: Home, env: dict[str, str] | None = None) -> None:
+    def __init__(self, home: Home, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> None:
         self.home = home
         self.output_path = home.path.parent / f"{home.path.name}-up-{time.monotonic_ns()}.out"
         with open(self.output_path, "wb") as out:
             # cwd outside the project: no .env of ours is read.
-            self.proc = subprocess.Popen([*CINEMA, "up"], env=env or home.env, cwd=home.path.parent,
+            self.proc = subprocess.Popen([*CINEMA, "up", *args], env=env or home.env, cwd=home.path.parent,
                                          stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     @property
@@ -141,19 +142,19 @@ class Up:
 
 
 @contextmanager
-def cinema_up(home: Home, env: dict[str, str] | None = None) -> Iterator[Up]:
-    up = Up(home, env)
+def cinema_up(home: Home, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[Up]:
+    up = Up(home, env, args)
     try:
         yield up
     finally:
         up.cleanup()
 
 
-def stop_and_assert_nothing_left(up: Up, ports: list[int], *, servers: int = 4) -> None:
+def stop_and_assert_nothing_left(up: Up, ports: list[int], *, servers: int = 4, workers: int = 1) -> None:
     started = up.descendants()
     children = psutil.Process(up.proc.pid).children()
-    # Each server, plus the worker and the API (the mailbox counts among the servers).
-    assert len(children) == servers + 2, f"children of cinema up: {[p.name() for p in children]}"
+    # Each server, plus the workers and the API (the mailbox counts among the servers).
+    assert len(children) == servers + workers + 1, f"children of cinema up: {[p.name() for p in children]}"
     assert up.interrupt() == 0, up.output
     assert "Stopped." in up.output
     survivors = [p for p in started if _alive(p)]
@@ -244,6 +245,29 @@ def test_up_seeds_stops_cleanly_and_keeps_data_across_runs(home: Home) -> None:
         assert _demo_accounts(home.postgres_dsn) == accounts
 
         stop_and_assert_nothing_left(up, home.all_ports())
+
+
+def test_up_scales_out_to_several_api_and_worker_processes(home: Home) -> None:
+    """`cinema up --api-workers 2 --workers 2`: two API processes share the port, two workers serve every
+    queue (each its own log), and Ctrl-C still stops everything."""
+    with cinema_up(home, args=("--api-workers", "2", "--workers", "2")) as up:
+        up.wait_ready()
+        children = psutil.Process(up.proc.pid).children()
+        workers = [p for p in children if "workers.main" in p.cmdline()]
+        api = next(p for p in children if "uvicorn" in p.cmdline())
+        assert len(workers) == 2 and (home.path / "logs" / "worker-2.log").exists()
+        serving = [p for p in api.children() if "spawn_main" in " ".join(p.cmdline())]
+        assert len(serving) == 2, [p.cmdline() for p in api.children()]
+        assert all(httpx.get(f"{home.api}/api/genres").status_code == 200 for _ in range(10))
+        stop_and_assert_nothing_left(up, home.all_ports(), workers=2)
+
+
+def test_the_api_runs_on_uvloop_and_httptools_without_uvicorns_access_log() -> None:
+    argv = api_argv(_settings(api_port=8123), workers=3)
+    for flag, value in (("--loop", "uvloop"), ("--http", "httptools"), ("--workers", "3"), ("--port", "8123")):
+        assert argv[argv.index(flag) + 1] == value
+    assert "--no-access-log" in argv and "--factory" in argv
+    assert "--workers" not in api_argv(_settings(), workers=1)
 
 
 def test_up_refuses_a_taken_port_naming_the_setting(home: Home) -> None:
