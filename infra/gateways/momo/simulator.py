@@ -15,7 +15,7 @@ from domain.shared.time import utcnow
 from infra.gateways.momo import protocol as momo
 from infra.gateways.momo.protocol import ResultCode
 from infra.gateways.sandbox.delivery import Delivery, deliver, post_json
-from infra.gateways.sandbox.deps import PublicRoute, RedisDep, SettingsDep
+from infra.gateways.sandbox.deps import HttpDep, PublicRoute, RedisDep, SettingsDep
 from infra.gateways.sandbox.page import api_faults, checkout_page, error_page
 from infra.gateways.sandbox.store import SandboxStore
 from infra.gateways.settings import MomoSettings, payment_settings
@@ -95,7 +95,7 @@ async def pay_page(order_id: str, settings: SettingsDep, redis: RedisDep) -> HTM
 @router.post("/pay/{order_id}", response_class=RedirectResponse, status_code=302, response_model=None,
              summary="MoMo sandbox: pay or cancel as the customer; sends the signed IPN, then redirects back")
 async def complete(order_id: str, action: Annotated[Literal["pay", "cancel"], Form()], settings: SettingsDep,
-                   redis: RedisDep) -> RedirectResponse | HTMLResponse:
+                   redis: RedisDep, http: HttpDep) -> RedirectResponse | HTMLResponse:
     store, config = SandboxStore(redis, "momo"), payment_settings(settings)
     order = await _pending(store, order_id)
     if order is None or not await store.claim("done", order_id):
@@ -113,7 +113,7 @@ async def complete(order_id: str, action: Annotated[Literal["pay", "cancel"], Fo
     await store.put("order", order_id, order)
     if paid:
         await store.put("trans", str(trans_id), {"order_id": order_id})
-    await deliver(Delivery(store, order_id, send=lambda: post_json(order["ipn_url"], ipn),
+    await deliver(Delivery(store, order_id, send=lambda: post_json(http, order["ipn_url"], ipn),
                            accepted=lambda status, _: status == 204, retries=0, interval=0), faults)
     return RedirectResponse(f"{order['redirect_url']}?{urlencode(ipn)}", 302)
 

@@ -13,6 +13,7 @@ import httpx
 from domain.shared.time import utcnow
 from infra.gateways.sandbox.store import Faults, SandboxStore
 
+SEND_TIMEOUT = 15.0
 _background: set[asyncio.Task[None]] = set()  # strong references, so a pending send is not collected
 
 
@@ -26,18 +27,18 @@ class Delivery:
     interval: float
 
 
-async def post_json(url: str, body: dict[str, Any]) -> tuple[int, str]:
-    return await _send("POST", url, json=body)
+async def post_json(http: httpx.AsyncClient, url: str, body: dict[str, Any]) -> tuple[int, str]:
+    return await _send(http, "POST", url, json=body)
 
 
-async def get(url: str) -> tuple[int, str]:
-    return await _send("GET", url)
+async def get(http: httpx.AsyncClient, url: str) -> tuple[int, str]:
+    return await _send(http, "GET", url)
 
 
-async def _send(method: str, url: str, **kwargs: Any) -> tuple[int, str]:
+async def _send(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> tuple[int, str]:
+    """Through the process's shared client: a client per send would build an SSL context each time."""
     try:
-        async with httpx.AsyncClient(timeout=15) as http:
-            response = await http.request(method, url, **kwargs)
+        response = await http.request(method, url, timeout=SEND_TIMEOUT, **kwargs)
     except httpx.HTTPError as e:
         return 0, repr(e)
     return response.status_code, response.text

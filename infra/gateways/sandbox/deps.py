@@ -1,10 +1,11 @@
-"""What the simulators take from a request: the app's Redis and settings (from the lifespan state, as
+"""What the simulators take from a request: the app's Redis, settings and HTTP client (from the lifespan state, as
 api/deps.py reads them), and a route class that marks every simulator route open (`x-public`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+import httpx
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from redis.asyncio import Redis
@@ -20,7 +21,12 @@ def _settings(request: Request) -> Settings:
     return request.state.settings  # type: ignore[no-any-return]
 
 
+def _http(request: Request) -> httpx.AsyncClient:
+    return request.state.http  # type: ignore[no-any-return]
+
+
 RedisDep = Annotated[Redis, Depends(_redis)]
+HttpDep = Annotated[httpx.AsyncClient, Depends(_http)]  # the process's one client: a callback opens no new one
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 

@@ -14,7 +14,7 @@ from domain.payments.money import from_vnpay_amount, to_vnpay_amount
 from domain.payments.vntime import compact_timestamp
 from domain.shared.time import utcnow
 from infra.gateways.sandbox.delivery import Delivery, deliver, get
-from infra.gateways.sandbox.deps import PublicRoute, RedisDep, SettingsDep
+from infra.gateways.sandbox.deps import HttpDep, PublicRoute, RedisDep, SettingsDep
 from infra.gateways.sandbox.page import api_faults, checkout_page, error_page
 from infra.gateways.sandbox.store import SandboxStore
 from infra.gateways.settings import PaymentSettings, payment_settings
@@ -76,7 +76,7 @@ async def pay_page(request: Request, settings: SettingsDep, redis: RedisDep) -> 
 @router.post(PAY, response_class=RedirectResponse, status_code=302,
              summary="VNPay sandbox: pay or cancel as the customer; sends the signed IPN, then redirects back")
 async def complete(request: Request, action: Annotated[Literal["pay", "cancel"], Form()], settings: SettingsDep,
-                   redis: RedisDep) -> RedirectResponse:
+                   redis: RedisDep, http: HttpDep) -> RedirectResponse:
     store, config = _store(redis), payment_settings(settings)
     order, error = await _open_order(request, settings, store, config)
     if order is None or not await store.claim("done", order["ref"]):
@@ -96,7 +96,7 @@ async def complete(request: Request, action: Annotated[Literal["pay", "cancel"],
     await store.put("order", order["ref"], order)
     query = vnpay.signed_query(result, config.vnpay.hash_secret.get_secret_value())
     ipn_url = f"{config.vnpay.ipn_url}?{query}"
-    await deliver(Delivery(store, order["ref"], send=lambda: get(ipn_url), accepted=_ipn_final,
+    await deliver(Delivery(store, order["ref"], send=lambda: get(http, ipn_url), accepted=_ipn_final,
                            retries=config.sandbox.ipn_retries,
                            interval=config.sandbox.ipn_retry_interval.total_seconds()), faults)
     return RedirectResponse(f"{order['return_url']}?{query}", 302)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+import httpx
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
@@ -17,7 +18,7 @@ from domain.payments.signing import macs_equal
 from domain.payments.vntime import epoch_ms, yymmdd
 from domain.shared.time import utcnow
 from infra.gateways.sandbox.delivery import Delivery, deliver, post_json
-from infra.gateways.sandbox.deps import PublicRoute, RedisDep, SettingsDep
+from infra.gateways.sandbox.deps import HttpDep, PublicRoute, RedisDep, SettingsDep
 from infra.gateways.sandbox.page import api_faults, checkout_page, error_page
 from infra.gateways.sandbox.store import SandboxStore
 from infra.gateways.settings import PaymentSettings, payment_settings
@@ -99,7 +100,7 @@ async def pay_page(order: str, settings: SettingsDep, redis: RedisDep) -> HTMLRe
 @router.post("/openinapp", response_class=RedirectResponse, status_code=302, response_model=None,
              summary="ZaloPay sandbox: pay (sends the key2 callback) or cancel (no callback); redirects back")
 async def complete(order: str, action: Annotated[Literal["pay", "cancel"], Form()], settings: SettingsDep,
-                   redis: RedisDep) -> RedirectResponse | HTMLResponse:
+                   redis: RedisDep, http: HttpDep) -> RedirectResponse | HTMLResponse:
     store, config, now = SandboxStore(redis, "zalopay"), payment_settings(settings), utcnow()
     found = await _order_of(store, order)
     if found is None or not await store.claim("done", found["ref"]):
@@ -112,7 +113,7 @@ async def complete(order: str, action: Annotated[Literal["pay", "cancel"], Form(
         await store.put("zptrans", str(found["zp_trans_id"]), {"ref": ref})
     await store.put("order", ref, found)
     if paid:
-        await deliver(_callback(store, config, found, charged, now), faults)
+        await deliver(_callback(http, store, config, found, charged, now), faults)
     params = {"appid": config.zalopay.app_id, "apptransid": ref, "pmcid": 38, "bankcode": "zalopayapp",
               "amount": charged, "discountamount": 0, "status": 1 if paid else -49}
     checksum = zalopay.redirect_checksum({k: str(v) for k, v in params.items()}, config.zalopay.key2.get_secret_value())
@@ -120,8 +121,8 @@ async def complete(order: str, action: Annotated[Literal["pay", "cancel"], Form(
     return RedirectResponse(f"{redirect}?{urlencode({**params, 'checksum': checksum})}", 302)
 
 
-def _callback(store: SandboxStore, config: PaymentSettings, order: dict[str, Any], charged: int,
-              now: datetime) -> Delivery:
+def _callback(http: httpx.AsyncClient, store: SandboxStore, config: PaymentSettings, order: dict[str, Any],
+              charged: int, now: datetime) -> Delivery:
     data = zalopay.to_json({
         "app_id": config.zalopay.app_id, "app_trans_id": order["ref"], "app_time": order["app_time"],
         "app_user": order["app_user"], "amount": charged, "embed_data": order["embed_data"], "item": order["item"],
@@ -135,7 +136,7 @@ def _callback(store: SandboxStore, config: PaymentSettings, order: dict[str, Any
         except (ValueError, AttributeError):
             return False
 
-    return Delivery(store, order["ref"], send=lambda: post_json(order["callback_url"], body), accepted=accepted,
+    return Delivery(store, order["ref"], send=lambda: post_json(http, order["callback_url"], body), accepted=accepted,
                     retries=3, interval=config.sandbox.ipn_retry_interval.total_seconds())
 
 
