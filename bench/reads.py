@@ -9,8 +9,9 @@ Measured (one stack from bench/stack.py, 50 connections, DURATION seconds each):
 Baseline: bench/hello_app.py (a FastAPI app with one route returning a small JSON), run by uvicorn with
 the API's own options (cinema/supervisor.py uvicorn_argv: loop, HTTP parser, access log, worker count),
 measured first and last; the ratios are against the mean of those two runs.
-Load: `wrk` when it is on PATH, else a small httpx client in this process (slower: it shares the CPU
-with the servers, so its figures are lower and only its ratios mean something).
+Load: `wrk` when it is on PATH (`apt-get install wrk`), else a small httpx client in this process. That
+fallback is itself the bottleneck (~150 req/s on 2 cores, whatever it asks for), so it only shows that
+every target answers; take figures and ratios from wrk.
 Run: `.venv/bin/python -m bench.reads [--api-workers N] [--duration S]`. Figures, never thresholds.
 """
 
