@@ -28,16 +28,22 @@ class CachedSeatMapMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             match = SEAT_MAP_PATH.fullmatch(scope["path"].removeprefix(scope.get("root_path", "")))
-            if match is not None:
-                cache: SeatMapCache = scope["state"]["seat_maps"]
-                try:
-                    body = await cache.cached(uuid.UUID(match.group(1)))
-                except Exception:  # noqa: BLE001 - the route reports what is wrong, in the error shape
-                    body = None
-                if body is not None:
-                    await send({"type": "http.response.start", "status": 200,
-                                "headers": [(b"content-length", str(len(body)).encode()),
-                                            (b"content-type", b"application/json")]})
-                    await send({"type": "http.response.body", "body": body})
-                    return
+            if match is not None and await self._send_cached(scope, uuid.UUID(match.group(1)), send):
+                return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _send_cached(scope: Scope, showtime_id: uuid.UUID, send: Send) -> bool:
+        cache: SeatMapCache | None = scope.get("state", {}).get("seat_maps")  # made by the app's lifespan
+        if cache is None:
+            return False
+        try:
+            body = await cache.cached(showtime_id)
+        except Exception:  # noqa: BLE001 - the route reports what is wrong, in the error shape
+            return False
+        if body is None:
+            return False
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+        return True
