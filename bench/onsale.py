@@ -13,6 +13,7 @@ seat left Locked once the holds end. Run: `.venv/bin/python -m bench.onsale [--a
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 import uuid
@@ -26,6 +27,7 @@ from temporalio.client import Client
 from bench.cli import run_on_stack
 from bench.customers import customers
 from bench.harness import report
+from bench.wire import Wire
 from infra.db import create_engine, make_sessionmaker
 from infra.settings import Settings
 from infra.temporal import connect_temporal
@@ -99,34 +101,36 @@ async def raw_sellout(dsn: str, showtime_id: uuid.UUID, pairs: list[Pair]) -> fl
     return elapsed
 
 
-async def http_race(client: httpx.AsyncClient, showtime_id: uuid.UUID, pairs: list[Pair],
+async def http_race(base_url: str, showtime_id: uuid.UUID, pairs: list[Pair],
                     people: list[dict[str, str]]) -> tuple[Race, float]:
     race, seat_map = Race(), f"/api/showtimes/{showtime_id}/available-seats"
-    started = time.perf_counter()
+    async with Wire(base_url, CONNECTIONS) as wire:
+        started = time.perf_counter()
 
-    async def customer(headers: dict[str, str]) -> None:
-        while True:
-            status = {s["seatId"]: s["status"] for s in (await client.get(seat_map)).json()["seats"]}
-            choices = [p for p in pairs if status[str(p[0])] == status[str(p[1])] == "Available"]
-            if not choices:
-                return
-            pick = random.choice(choices)
-            sent = time.perf_counter()
-            response = await client.post("/api/bookings/lock-seats", headers=headers, json={
-                "showtimeId": str(showtime_id), "seatIds": [str(s) for s in pick]})
-            race.latencies.append(time.perf_counter() - sent)
-            race.attempts += 1
-            if response.status_code == 201:
-                race.winners.append({**response.json(), "headers": headers})
-                race.sold_out_at = time.perf_counter() - started
-                return
-            if response.status_code == 409:
-                race.refused += 1
-            else:
-                race.other.append(response.status_code)
+        async def customer(headers: dict[str, str]) -> None:
+            while True:
+                _, body = await wire.request("GET", seat_map)
+                status = {s["seatId"]: s["status"] for s in json.loads(body)["seats"]}
+                choices = [p for p in pairs if status[str(p[0])] == status[str(p[1])] == "Available"]
+                if not choices:
+                    return
+                pick = random.choice(choices)
+                sent = time.perf_counter()
+                code, answer = await wire.request("POST", "/api/bookings/lock-seats", headers=headers, json_body={
+                    "showtimeId": str(showtime_id), "seatIds": [str(s) for s in pick]})
+                race.latencies.append(time.perf_counter() - sent)
+                race.attempts += 1
+                if code == 201:
+                    race.winners.append({**json.loads(answer), "headers": headers})
+                    race.sold_out_at = time.perf_counter() - started
+                    return
+                if code == 409:
+                    race.refused += 1
+                else:
+                    race.other.append(code)
 
-    await asyncio.gather(*(customer(h) for h in people))
-    return race, time.perf_counter() - started
+        await asyncio.gather(*(customer(h) for h in people))
+        return race, time.perf_counter() - started
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -152,9 +156,8 @@ async def run(settings: Settings, base_url: str, label: str) -> None:
     people = await customers(settings, CUSTOMERS)
     t_raw = await raw_sellout(settings.resolved_database_url, raw_showtime, raw_pairs)
 
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120) as client:
-        race, elapsed = await http_race(client, showtime_id, pairs, people)
+    race, elapsed = await http_race(base_url, showtime_id, pairs, people)
+    async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
         held = [uuid.UUID(s["seatId"]) for w in race.winners for s in w["seats"]]
         engine = create_engine(settings.resolved_database_url)
         sessionmaker = make_sessionmaker(engine)
