@@ -1,6 +1,7 @@
 """BookingWorkflow: the booking saga (seed "Booking Saga Flow"), workflow id `booking-{bookingId}`.
 
-1. `lock_seats` (update-with-start from the API) holds the seats; a durable timer keeps the hold.
+1. The API holds the seats (api/sagas.py hold_seats) and starts the saga with the hold; a durable timer keeps
+   it. Sagas started before that hold through their `lock_seats` update (update-with-start).
 2. `checkout` (update) reserves the voucher, records the booking, starts the payment.
 3. The payment webhook sends `payment_settled`; without it, the saga asks the gateway at the deadline.
 4. Paid: sell the seats and confirm with a QR ticket; then the voucher use, mail (never undo a paid booking).

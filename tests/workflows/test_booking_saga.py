@@ -161,7 +161,7 @@ def assert_money_consistent(fake: GatewayDouble, confirmed: dict[uuid.UUID, int]
 class TestPaidBooking:
     async def test_ipn_confirms_sells_seats_uses_voucher_and_mails_the_ticket(
             self, temporal: Client, sessionmaker: SessionMaker, redis: Redis, gateway: tuple[GatewayDouble, str],
-            make_user: Any,            mailbox: Mailbox) -> None:
+            make_user: Any, mailbox: Mailbox) -> None:
         fake, queue = gateway
         saga = await start(temporal, sessionmaker, redis, queue, make_user)
         code = await voucher(sessionmaker, usageLimit=3)
