@@ -20,6 +20,7 @@ from domain.contracts.queues import TaskQueue
 from domain.contracts.saga_states import SagaState
 from domain.contracts.workflow_ids import booking_workflow_id, cancellation_workflow_id
 from domain.shared.errors import DomainError, NotFound
+from domain.shared.outbox import events_caused_by
 from domain.shared.time import utcnow
 from domain.showtimes import holds
 from domain.showtimes.pricing import PricingPolicy
@@ -110,19 +111,21 @@ async def hold_seats(temporal: Client, sessionmaker: SessionMaker, redis: Redis,
     here; if this process dies between the commit and the start, `locked_until` frees them at the instant the
     saga's timer would have (a claim treats an expired lock as free).
     """
-    now = utcnow()
+    now, saga_id = utcnow(), booking_workflow_id(booking.booking_id)
     expires_at = now + timedelta(seconds=booking.hold_seconds)
-    async with unit_of_work(sessionmaker) as session:
-        seats = await holds.hold(session, booking_id=booking.booking_id, user_id=booking.user_id,
-                                 showtime_id=booking.showtime_id, seat_ids=seat_ids, until=expires_at, now=now,
-                                 max_seats=booking.max_seats, policy=policy, orphan_rule=booking.orphan_rule)
+    # Its events carry the saga's id, like those of its steps; a repeated hold writes saga.started once.
+    with events_caused_by(correlation_id=saga_id, idempotency_key=f"{saga_id}/hold"):
+        async with unit_of_work(sessionmaker) as session:
+            seats = await holds.hold(session, booking_id=booking.booking_id, user_id=booking.user_id,
+                                     showtime_id=booking.showtime_id, seat_ids=seat_ids, until=expires_at, now=now,
+                                     max_seats=booking.max_seats, policy=policy, orphan_rule=booking.orphan_rule)
     hold = HoldView(booking_id=booking.booking_id, showtime_id=booking.showtime_id, seats=seats,
                     total_amount=sum(seat.price for seat in seats), expires_at=expires_at, state=SagaState.SEATS_LOCKED)
     try:
         async with saga_errors():
             await temporal.start_workflow(
                 BookingWorkflow.run, booking.model_copy(update={"hold": hold}),
-                id=booking_workflow_id(booking.booking_id), task_queue=TaskQueue.BOOKINGS,
+                id=saga_id, task_queue=TaskQueue.BOOKINGS,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING, rpc_timeout=ANSWER_WITHIN,
                 search_attributes=booking_search_attributes(booking_id=booking.booking_id, user_id=booking.user_id,
                                                             showtime_id=booking.showtime_id,
@@ -137,5 +140,6 @@ async def hold_seats(temporal: Client, sessionmaker: SessionMaker, redis: Redis,
 
 
 async def _give_back(sessionmaker: SessionMaker, booking: BookingInput) -> None:
-    async with unit_of_work(sessionmaker) as session:
-        await holds.release(session, booking_id=booking.booking_id, showtime_id=booking.showtime_id)
+    with events_caused_by(correlation_id=booking_workflow_id(booking.booking_id)):
+        async with unit_of_work(sessionmaker) as session:
+            await holds.release(session, booking_id=booking.booking_id, showtime_id=booking.showtime_id)

@@ -158,6 +158,26 @@ def api_argv(settings: Settings, *, workers: int = 1) -> list[str]:
 # --- Running it -------------------------------------------------------------------------------
 
 
+def wait_http_ok(url: str, *, timeout: float, procs: list[ManagedProcess]) -> None:
+    """Poll `url` until it answers 200; fail early, with the log tail, if one of `procs` exits."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if not proc.running:
+                raise StartupError(f"{proc.name} exited with code {proc.returncode}; the end of "
+                                   f"{proc.log_path}:\n{proc.log_tail(20)}")
+        try:
+            response = httpx.get(url, timeout=10)
+            if response.status_code == 200:
+                return
+            last = f"{response.status_code} {response.text[:500]}"
+        except httpx.HTTPError as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        time.sleep(0.25)
+    raise StartupError(f"{url} did not answer 200 within {timeout:.0f}s (last: {last}).")
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -219,23 +239,10 @@ class Supervisor:
 
     def wait_http_ok(self, url: str, *, timeout: float, procs: list[ManagedProcess]) -> None:
         """Poll `url` until it answers 200; fail early, with the log tail, if one of `procs` exits."""
-        deadline = time.monotonic() + timeout
-        last = "no answer"
-        while time.monotonic() < deadline:
-            for proc in procs:
-                if not proc.running:
-                    raise StartupError(f"{proc.name} exited with code {proc.returncode}; the end of "
-                                       f"{proc.log_path}:\n{proc.log_tail(20)}")
-            try:
-                response = httpx.get(url, timeout=10)
-                if response.status_code == 200:
-                    return
-                last = f"{response.status_code} {response.text[:500]}"
-            except httpx.HTTPError as exc:
-                last = f"{type(exc).__name__}: {exc}"
-            time.sleep(0.25)
-        raise StartupError(f"{url} did not answer 200 within {timeout:.0f}s (last: {last}).\n"
-                           f"See the logs in {self.logs}")
+        try:
+            wait_http_ok(url, timeout=timeout, procs=procs)
+        except StartupError as exc:
+            raise StartupError(f"{exc}\nSee the logs in {self.logs}") from None
 
     # Running
 
