@@ -17,6 +17,7 @@ import httpx
 
 from bench.bare import bare_worker, sagas_at
 from bench.cli import run_on_stack
+from bench.cpu import cpu_seconds, per_operation
 from bench.customers import customers
 from bench.harness import report
 from bench.onsale import LAYOUT
@@ -100,20 +101,25 @@ async def run(settings: Settings, base_url: str, label: str) -> None:
     temporal = await connect_temporal(settings.resolved_temporal_address)
     async with bare_worker(temporal):
         await sagas_at(temporal, 3, 1)  # warm up
+        before = cpu_seconds()
         bare_rate, _ = await sagas_at(temporal, BOOKINGS, CONCURRENT)
+        bare_cpu = per_operation(before, cpu_seconds(), BOOKINGS)
         _, bare_alone = await sagas_at(temporal, ONE_BY_ONE, 1)
     async with httpx.AsyncClient(base_url=base_url, timeout=60,
                                  limits=httpx.Limits(max_connections=2 * CONCURRENT)) as client:
         await book(client, people[0], showtime_id, pairs[0])  # warm up
         for times in phase_times.values():
             times.clear()
+        before = cpu_seconds()
         rate, _ = await bookings_at(client, people[1:BOOKINGS + 1], showtime_id, pairs[1:BOOKINGS + 1], CONCURRENT)
+        booking_cpu = per_operation(before, cpu_seconds(), BOOKINGS)
         at_load = {name: statistics.median(times) * 1000 for name, times in phase_times.items()}
         _, alone = await bookings_at(client, people[BOOKINGS + 1:], showtime_id, pairs[BOOKINGS + 1:], 1)
     report(f"Bookings, {label}: {BOOKINGS} at {CONCURRENT} concurrent", [
         ("bare 7-activity workflow", bare_rate, "/s"),
         ("full booking over HTTP, confirmed", rate, "/s"),
     ], baseline="bare 7-activity workflow")
+    print(f"  a bare workflow: {bare_cpu}\n  a booking: {booking_cpu}")
     print("  where a booking's time goes at 20 concurrent (p50): "
           + ", ".join(f"{name} {ms:.0f} ms" for name, ms in at_load.items()))
     report(f"Bookings one at a time ({ONE_BY_ONE - 1}), p50", [
