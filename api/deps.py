@@ -31,19 +31,20 @@ def _state(request: Request, name: str) -> Any:
     return getattr(request.state, name)
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` one in its thread pool.
+async def get_settings_dep(request: Request) -> Settings:
     return _state(request, "settings")  # type: ignore[no-any-return]
 
 
-def get_redis(request: Request) -> Redis:
+async def get_redis(request: Request) -> Redis:
     return _state(request, "redis")  # type: ignore[no-any-return]
 
 
-def get_temporal(request: Request) -> Client:
+async def get_temporal(request: Request) -> Client:
     return _state(request, "temporal")  # type: ignore[no-any-return]
 
 
-def get_mailer(request: Request) -> Mailer:
+async def get_mailer(request: Request) -> Mailer:
     return _state(request, "mailer")  # type: ignore[no-any-return]
 
 

@@ -55,14 +55,14 @@ log = logging.getLogger("cinema.payments")
 PaymentId = Annotated[uuid.UUID, Path(alias="id", description="The payment's id")]
 
 
-def get_journal(request: Request) -> MessageJournal:
+async def get_journal(request: Request) -> MessageJournal:
     return MessageJournal(request.state.sessionmaker)
 
 
 JournalDep = Annotated[MessageJournal, Depends(get_journal)]
 
 
-def get_gateways(request: Request) -> payments_service.Gateways:
+async def get_gateways(request: Request) -> payments_service.Gateways:
     """Built once by the lifespan, on the process's one HTTP client."""
     return request.state.gateways  # type: ignore[no-any-return]
 
@@ -70,7 +70,7 @@ def get_gateways(request: Request) -> payments_service.Gateways:
 GatewaysDep = Annotated[payments_service.Gateways, Depends(get_gateways)]
 
 
-def get_transaction(request: Request) -> payments_calls.Transaction:
+async def get_transaction(request: Request) -> payments_calls.Transaction:
     """Short units of work of their own, for routes that call a gateway between two of them."""
     sessionmaker = request.state.sessionmaker
     return lambda: unit_of_work(sessionmaker)

@@ -32,11 +32,16 @@ from domain.showtimes.schemas import (
 )
 from domain.showtimes.service import Actor, ScheduleRules
 from infra import seat_map_events
+from infra.settings import Settings
 
 ShowtimeId = Annotated[uuid.UUID, Path(alias="id", description="The showtime's id")]
 
 
-def get_rules(settings: SettingsDep) -> ScheduleRules:
+async def get_rules(settings: SettingsDep) -> ScheduleRules:
+    return schedule_rules(settings)
+
+
+def schedule_rules(settings: Settings) -> ScheduleRules:
     """The cleaning gap and pricing policy from settings (CINEMA_SHOWTIMES__*)."""
     own = settings.showtimes
     return ScheduleRules(
@@ -93,7 +98,7 @@ async def read_seat_map(showtime_id: ShowtimeId, request: Request) -> Response:
     async def load() -> bytes:
         async with state.sessionmaker() as session:
             showtime = await showtimes_service.get_showtime(session, showtime_id=showtime_id)
-            seat_map = await queries.seat_map(session, showtime=showtime, policy=get_rules(state.settings).policy,
+            seat_map = await queries.seat_map(session, showtime=showtime, policy=schedule_rules(state.settings).policy,
                                               now=utcnow())
         return seat_map.model_dump_json(by_alias=True).encode()
 

@@ -32,7 +32,7 @@ from infra.storage import LocalDiskStorage, Storage
 MULTIPART_SLACK = 64 * 1024  # boundaries and part headers around the file itself
 
 
-def get_storage(settings: SettingsDep) -> Storage:
+async def get_storage(settings: SettingsDep) -> Storage:
     return LocalDiskStorage(settings.resolved_media_dir, settings.resolved_public_base_url + "/media")
 
 

@@ -13,15 +13,15 @@ from redis.asyncio import Redis
 from infra.settings import Settings
 
 
-def _redis(request: Request) -> Redis:
+async def _redis(request: Request) -> Redis:
     return request.state.redis  # type: ignore[no-any-return]
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.state.settings  # type: ignore[no-any-return]
 
 
-def _http(request: Request) -> httpx.AsyncClient:
+async def _http(request: Request) -> httpx.AsyncClient:
     return request.state.http  # type: ignore[no-any-return]
 
 
