@@ -169,6 +169,7 @@ def subscriptions(client: Client, deps: WorkerDeps) -> list[Subscription]:
     return [
         auth_subscribers.auth_mails(client, links),
         showtimes_subscribers.lifecycle_timers(client),
+        showtimes_subscribers.seat_maps(deps.redis),
         movies_subscribers.lifecycle_timers(client),
         bookings_subscribers.showtime_refunds(client),
         bookings_subscribers.payment_results(client),

@@ -8,13 +8,12 @@ transaction; the lifecycle timers and the refunds of a cancelled showtime follow
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
-from api.deps import AdminUser, ManagerUser, PublicRoute, RedisDep, SessionDep, SettingsDep
+from api.deps import AdminUser, ManagerUser, PublicRoute, SessionDep, SettingsDep
 from domain.shared.schemas import Page
 from domain.shared.time import utcnow
 from domain.showtimes import queries
@@ -31,7 +30,6 @@ from domain.showtimes.schemas import (
     ShowtimeUpdate,
 )
 from domain.showtimes.service import Actor, ScheduleRules
-from infra import seat_map_events
 from infra.settings import Settings
 
 ShowtimeId = Annotated[uuid.UUID, Path(alias="id", description="The showtime's id")]
@@ -106,16 +104,6 @@ async def read_seat_map(showtime_id: ShowtimeId, request: Request) -> Response:
     return Response(body, media_type="application/json")
 
 
-async def seat_map_changes(showtime_id: ShowtimeId, session: SessionDep, redis: RedisDep) -> AsyncIterator[None]:
-    """For routes that change a showtime: its cached seat map is stale once the change is committed."""
-    yield
-    await session.commit()  # the request's own commit (get_session's is then a no-op), so the drop follows it
-    await seat_map_events.invalidate(redis, showtime_id=showtime_id)
-
-
-ChangesSeatMap = Depends(seat_map_changes, scope="function")
-
-
 @admin_routes.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -134,7 +122,6 @@ async def create_showtime(
     "/{id}",
     response_model=ShowtimePublic,
     summary="Reschedule or reprice a showtime that has not started (moving needs no seat sold)",
-    dependencies=[ChangesSeatMap],
 )
 async def update_showtime(
     showtime_id: ShowtimeId,
@@ -155,7 +142,6 @@ async def update_showtime(
     response_model=CancelledShowtime,
     summary="Cancel a showtime: Admin when no seat is sold or held; with sales Manager or "
     "Admin, with a reason; every booking is then cancelled and refunded in full",
-    dependencies=[ChangesSeatMap],
 )
 async def cancel_showtime(
     showtime_id: ShowtimeId,

@@ -41,6 +41,7 @@ class Topic(StrEnum):
     SHOWTIME_SCHEDULED = "showtime.scheduled"
     SHOWTIME_RESCHEDULED = "showtime.rescheduled"
     SHOWTIME_CANCELLED = "showtime.cancelled"
+    SHOWTIME_REPRICED = "showtime.repriced"
     MOVIE_PUBLISHED = "movie.published"
     MOVIE_UPDATED = "movie.updated"
     MOVIE_DELETED = "movie.deleted"
@@ -211,6 +212,13 @@ class ShowtimeTimesChanged(EventModel):
     end_time: datetime
 
 
+class ShowtimeRepriced(EventModel):
+    """showtime.repriced: its base price or seat-type prices changed (the seat map shows new prices)."""
+
+    showtime_id: uuid.UUID
+    base_price: int
+
+
 class ShowtimeCancelled(EventModel):
     """`bookingIds` are the paid bookings to cancel and refund in full."""
 
@@ -293,6 +301,7 @@ TOPICS: dict[Topic, tuple[str, type[EventModel]]] = {
     Topic.SHOWTIME_SCHEDULED: ("showtimes", ShowtimeTimesChanged),
     Topic.SHOWTIME_RESCHEDULED: ("showtimes", ShowtimeTimesChanged),
     Topic.SHOWTIME_CANCELLED: ("showtimes", ShowtimeCancelled),
+    Topic.SHOWTIME_REPRICED: ("showtimes", ShowtimeRepriced),
     Topic.MOVIE_PUBLISHED: ("movies", MovieDatesChanged),
     Topic.MOVIE_UPDATED: ("movies", MovieDatesChanged),
     Topic.MOVIE_DELETED: ("movies", MovieDeleted),

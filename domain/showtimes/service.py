@@ -17,7 +17,7 @@ from domain.cinemas import service as cinemas_service
 from domain.cinemas.models import CinemaStatus, TheaterStatus
 from domain.cinemas.models import SeatStatus as PhysicalSeatStatus
 from domain.contracts import events
-from domain.contracts.events import ShowtimeTimesChanged, Topic
+from domain.contracts.events import ShowtimeRepriced, ShowtimeTimesChanged, Topic
 from domain.movies import service as movies_service
 from domain.movies.models import Movie, MovieStatus
 from domain.shared.outbox import emit
@@ -276,6 +276,9 @@ async def update_showtime(
     await repo.save(showtime)
     if moved:
         await _emit_times(session, Topic.SHOWTIME_RESCHEDULED, showtime)
+    if data.base_price is not None or data.seat_pricing:
+        await emit(session, Topic.SHOWTIME_REPRICED, ShowtimeRepriced(
+            showtime_id=showtime.id, base_price=showtime.base_price), aggregate_id=showtime.id)
     return showtime, moved
 
 
