@@ -41,5 +41,18 @@ class RateLimit:
             pipe.incr(key)
             await pipe.execute()
 
+    async def take(self, redis: Redis, subject: str) -> None:
+        """Count one attempt, then refuse with 429 if it is over the limit: counting first, in one round trip,
+        so parallel attempts cannot all read a count below the limit before any of them is counted."""
+        key = self._key(subject)
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, 0, ex=int(self.window.total_seconds()), nx=True)
+            pipe.incr(key)
+            pipe.ttl(key)
+            _, count, ttl = await pipe.execute()
+        if count > self.limit:
+            retry_after = max(int(ttl), 1)
+            raise RateLimited(f"Too many attempts; try again in {retry_after} seconds.", retry_after)
+
     async def reset(self, redis: Redis, subject: str) -> None:
         await redis.delete(self._key(subject))
