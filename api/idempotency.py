@@ -1,8 +1,9 @@
 """`Idempotency-Key` on POST: a repeated request with the same key gets the first answer, and does nothing.
 
-Keys are scoped to the caller (a hash of the Authorization header, else the client address) and kept for
-24 hours in Redis. A request still running under the same key gets 409; the same key with another body
-gets 422. Only answers below 500 are remembered, so a failure can be retried with the same key.
+Keys are scoped to the caller (the signed-in user, whatever access token they send this time; else the
+client address) and kept for 24 hours in Redis. A request still running under the same key gets 409; the
+same key with another body gets 422. Only answers below 500 are remembered, so a failure can be retried
+with the same key.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
+from domain.auth.tokens import decode_access_token
+from domain.shared.errors import DomainError
 
 TTL_SECONDS = 24 * 3600
 IN_PROGRESS = "in-progress"
@@ -36,7 +39,7 @@ class IdempotencyMiddleware:
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        caller = headers.get(b"authorization") or (scope.get("client") or ("?",))[0].encode()
+        caller = _caller(scope, headers)
         slot = "idem:" + hashlib.sha256(b"|".join([caller, scope["path"].encode(), key.encode()])).hexdigest()
         fingerprint = hashlib.sha256(body).hexdigest()
         if not await redis.set(slot, json.dumps({"state": IN_PROGRESS, "fingerprint": fingerprint}),
@@ -66,6 +69,22 @@ class IdempotencyMiddleware:
                     "body": captured["body"].decode("utf-8", "replace")}), ex=TTL_SECONDS)
             else:
                 await redis.delete(slot)
+
+
+def _caller(scope: Scope, headers: dict[bytes, bytes]) -> bytes:
+    """Who asks: a user keeps their keys across sign-ins and token refreshes (a retry after a refresh must
+    not do the work twice); a token that does not verify is its own scope (the route refuses it anyway)."""
+    authorization = headers.get(b"authorization", b"")
+    scheme, _, token = authorization.decode("latin-1").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        settings = scope["state"]["settings"]
+        try:
+            claims = decode_access_token(token, secret=settings.jwt_secret.get_secret_value(),
+                                         issuer=settings.jwt_issuer)
+        except DomainError:
+            return authorization
+        return f"user:{claims.user_id}".encode()
+    return authorization or (scope.get("client") or ("?",))[0].encode()
 
 
 async def _replay(slot: str, fingerprint: str, redis: Redis, send: Send) -> None:

@@ -10,22 +10,37 @@ from datetime import timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.bookings.schemas import BookingInput, CancellationInput, CancellationPlan, CancelRequest, HoldView
 from domain.contracts.queues import TaskQueue
 from domain.contracts.saga_states import SagaState
 from domain.contracts.workflow_ids import booking_workflow_id, cancellation_workflow_id
-from domain.shared.errors import DomainError, NotFound
+from domain.shared.errors import Conflict, DomainError, NotFound
 from domain.shared.outbox import events_caused_by
+from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from domain.showtimes import holds
+from domain.showtimes.hold_limits import HoldLimits
 from domain.showtimes.pricing import PricingPolicy
 from infra import seat_map_events
 from infra.db import SessionMaker, unit_of_work
+from infra.rate_limit import RateLimit
+from infra.settings import Settings
 from workflows.booking import BookingWorkflow
 from workflows.cancellation import CancellationWorkflow
 from workflows.search_attributes import BOOKING_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
@@ -102,23 +117,51 @@ async def cancel_booking(temporal: Client, *, booking_id: uuid.UUID, request: Ca
             CancellationWorkflow.cancel, request, start_workflow_operation=start, rpc_timeout=ANSWER_WITHIN)
 
 
+def hold_limits(settings: Settings, role: Role) -> HoldLimits:
+    """Customers' hold caps from the settings; Staff selling at the counter hold for many people."""
+    if role.at_least(Role.STAFF):
+        return HoldLimits.for_staff()
+    return HoldLimits(per_showtime=settings.max_live_holds_per_showtime, overall=settings.max_live_holds_per_user)
+
+
+def lock_rate_limit(settings: Settings) -> RateLimit:
+    return RateLimit("lock-seats", settings.lock_rate_limit, settings.lock_rate_window)
+
+
+class HoldAlreadyMade(Conflict):
+    code = "HOLD_ALREADY_MADE"
+
+
+class HoldEnded(Conflict):
+    code = "HOLD_ENDED"
+
+
 async def hold_seats(temporal: Client, sessionmaker: SessionMaker, redis: Redis, *, booking: BookingInput,
-                     seat_ids: list[uuid.UUID], policy: PricingPolicy) -> HoldView:
+                     seat_ids: list[uuid.UUID], policy: PricingPolicy, limits: HoldLimits | None = None,
+                     keyed: bool = False) -> HoldView:
     """Step 1 of the booking saga, at the edge: claim the seats in PostgreSQL, then start the saga for a winner.
 
     A losing attempt costs one transaction and never reaches Temporal. A winner's saga owns the hold from its
     start (its durable timer, its `release_seats` compensation). If the start fails the seats are given back
     here; if this process dies between the commit and the start, `locked_until` frees them at the instant the
     saga's timer would have (a claim treats an expired lock as free).
+
+    `limits`: the customer's hold caps (None: none, for callers inside the system).
+    `keyed`: the booking id comes from the caller's Idempotency-Key, so a saga may exist for it already. A
+    booking id has one saga, ever: a hold that has ended is never made again under the same id (its booking
+    row, payment and events belong to that first saga).
     """
     now, saga_id = utcnow(), booking_workflow_id(booking.booking_id)
+    if keyed:
+        await _check_first_hold(temporal, saga_id, booking.booking_id)
     expires_at = now + timedelta(seconds=booking.hold_seconds)
     # Its events carry the saga's id, like those of its steps; a repeated hold writes saga.started once.
     with events_caused_by(correlation_id=saga_id, idempotency_key=f"{saga_id}/hold"):
         async with unit_of_work(sessionmaker) as session:
             seats = await holds.hold(session, booking_id=booking.booking_id, user_id=booking.user_id,
                                      showtime_id=booking.showtime_id, seat_ids=seat_ids, until=expires_at, now=now,
-                                     max_seats=booking.max_seats, policy=policy, orphan_rule=booking.orphan_rule)
+                                     max_seats=booking.max_seats, policy=policy, orphan_rule=booking.orphan_rule,
+                                     limits=limits)
     hold = HoldView(booking_id=booking.booking_id, showtime_id=booking.showtime_id, seats=seats,
                     total_amount=sum(seat.price for seat in seats), expires_at=expires_at, state=SagaState.SEATS_LOCKED)
     try:
@@ -126,10 +169,14 @@ async def hold_seats(temporal: Client, sessionmaker: SessionMaker, redis: Redis,
             await temporal.start_workflow(
                 BookingWorkflow.run, booking.model_copy(update={"hold": hold}),
                 id=saga_id, task_queue=TaskQueue.BOOKINGS,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING, rpc_timeout=ANSWER_WITHIN,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, rpc_timeout=ANSWER_WITHIN,
                 search_attributes=booking_search_attributes(booking_id=booking.booking_id, user_id=booking.user_id,
                                                             showtime_id=booking.showtime_id,
                                                             state=SagaState.SEATS_LOCKED))
+    except WorkflowAlreadyStartedError as e:  # its saga ended between our look and our start
+        await asyncio.shield(_give_back(sessionmaker, booking))
+        raise HoldEnded(_ENDED, {"bookingId": str(booking.booking_id)}) from e
     except BaseException:
         # No saga took the hold (or we cannot tell): give the seats back. The release is keyed by this
         # booking, so a saga that did start finds nothing to sell and refunds any payment (SEATS_LOST).
@@ -137,6 +184,23 @@ async def hold_seats(temporal: Client, sessionmaker: SessionMaker, redis: Redis,
         raise
     await seat_map_events.publish(redis, showtime_id=booking.showtime_id, status="Locked", seat_ids=seat_ids)
     return hold
+
+
+_ENDED = "The hold made with this Idempotency-Key has ended; send a new key to hold seats again."
+
+
+async def _check_first_hold(temporal: Client, saga_id: str, booking_id: uuid.UUID) -> None:
+    """Refuse to hold again for a booking id whose saga exists (running: 409 naming it; ended: 409)."""
+    try:
+        async with saga_errors():
+            described = await temporal.get_workflow_handle(saga_id).describe(rpc_timeout=ANSWER_WITHIN)
+    except NotFound:
+        return
+    details = {"bookingId": str(booking_id)}
+    if described.status is WorkflowExecutionStatus.RUNNING:
+        raise HoldAlreadyMade("This Idempotency-Key already holds seats: pay for that booking or give it back.",
+                              details)
+    raise HoldEnded(_ENDED, details)
 
 
 async def _give_back(sessionmaker: SessionMaker, booking: BookingInput) -> None:

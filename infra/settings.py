@@ -123,6 +123,12 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
 
     seat_hold_seconds: int = 900
+    # Hold caps for customers (domain/showtimes/hold_limits.py): live holds on one showtime and in all;
+    # lock-seats attempts per customer per window (a losing attempt counts too). Staff are not capped.
+    max_live_holds_per_showtime: int = 1
+    max_live_holds_per_user: int = 3
+    lock_rate_limit: int = 20
+    lock_rate_window: timedelta = timedelta(minutes=1)
     max_seats_per_booking: int = 8
     # Refuse a selection that leaves a lone empty seat when another selection of that size would not.
     orphan_seat_rule: bool = True

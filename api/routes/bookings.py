@@ -57,7 +57,10 @@ def workflow_id(booking_id: uuid.UUID) -> str:
 
 @router.post("/lock-seats", status_code=status.HTTP_201_CREATED, response_model=HoldView,
              summary="Hold seats for 15 minutes; 409 names the seats already taken",
-             responses={409: {"description": "Seats taken (SEATS_UNAVAILABLE) or a lone seat left (ORPHAN_SEAT)"}})
+             responses={409: {"description": "Seats taken (SEATS_UNAVAILABLE), a lone seat left (ORPHAN_SEAT), "
+                                             "too many live holds (HOLD_LIMIT_REACHED), or this Idempotency-Key's "
+                                             "hold is live (HOLD_ALREADY_MADE) or has ended (HOLD_ENDED)"},
+                        429: {"description": "Too many lock attempts (RATE_LIMITED), with Retry-After"}})
 async def lock_seats(body: LockSeatsRequest, request: Request, user: CurrentUser, temporal: TemporalDep,
                      settings: SettingsDep, redis: RedisDep, rules: RulesDep,
                      idempotency_key: IdempotencyKey = None) -> HoldView:
@@ -67,8 +70,12 @@ async def lock_seats(body: LockSeatsRequest, request: Request, user: CurrentUser
     booking = BookingInput(booking_id=booking_id, user_id=user.user_id, showtime_id=body.showtime_id,
                            hold_seconds=settings.seat_hold_seconds, max_seats=settings.max_seats_per_booking,
                            orphan_rule=settings.orphan_seat_rule)
+    limits = sagas.hold_limits(settings, user.role)
+    if not limits.unlimited:
+        await sagas.lock_rate_limit(settings).take(redis, str(user.user_id))
     return await sagas.hold_seats(temporal, request.state.sessionmaker, redis, booking=booking,
-                                  seat_ids=body.seat_ids, policy=rules.policy)
+                                  seat_ids=body.seat_ids, policy=rules.policy, limits=limits,
+                                  keyed=idempotency_key is not None)
 
 
 @router.delete("/{id}/hold", status_code=status.HTTP_204_NO_CONTENT,

@@ -116,6 +116,8 @@ class ShowtimeSeat(SQLModel, table=True):
         UniqueConstraint("showtime_id", "seat_id", name="uq_showtime_seat_showtime_seat"),
         # The claim: UPDATE ... WHERE showtime_id = :id AND seat_id = ANY(:ids) AND status = 'Available'.
         Index("ix_showtimes_showtime_seat_showtime_status", "showtime_id", "status"),
+        # The hold caps count a customer's live holds (domain/showtimes/hold_limits.py).
+        Index("ix_showtimes_showtime_seat_locked_by", "locked_by", postgresql_where=text("status = 'Locked'")),
         {"schema": SCHEMA},
     )
 
