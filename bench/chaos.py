@@ -40,6 +40,10 @@ from infra.settings import EmbeddedPorts, Settings
 from infra.temporal import connect_temporal
 from tests.bookings_support import make_showtime, seats
 
+# Besides the random kills, one kill right after a saga's lock-seats answered, right after its checkout, right
+# after the customer paid (between the payment and the confirmation) and right after a refused payment or a
+# hold's end (during compensation).
+AIMED = ("lock", "checkout", "paid", "compensation")
 KINDS = ("paid", "paid_voucher", "failed_payment", "abandoned_hold", "abandoned_checkout")
 LAYOUT = {"rows": 8, "seatsPerRow": 12, "aisles": [6], "vipRows": [], "coupleRows": [], "brokenSeats": []}
 RETRYABLE = (httpx.TransportError,)
@@ -54,6 +58,9 @@ class Chaos:
     api: ManagedProcess
     kills: list[str] = field(default_factory=list)
     restarts: list[str] = field(default_factory=list)
+    # Steps still to be hit by a kill right after a saga reaches them (once each): see one_saga.
+    aimed: set[str] = field(default_factory=lambda: set(AIMED))
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def _settings(home: Path, ports: EmbeddedPorts) -> Settings:
@@ -115,12 +122,21 @@ async def saga_states(chaos: Chaos) -> Counter[str]:
     return states
 
 
-async def kill_worker(chaos: Chaos, down: float) -> None:
-    states = await saga_states(chaos)
-    chaos.worker.kill()  # SIGKILL: in-flight activities and workflow tasks are simply lost
-    chaos.kills.append(", ".join(f"{k}={v}" for k, v in sorted(states.items())) or "no saga running")
-    await asyncio.sleep(down)
-    chaos.worker.start()
+async def kill_worker(chaos: Chaos, down: float, why: str = "random") -> None:
+    async with chaos.lock:
+        states = await saga_states(chaos)
+        chaos.worker.kill()  # SIGKILL: in-flight activities and workflow tasks are simply lost
+        chaos.kills.append(f"{why}: " + (", ".join(f"{k}={v}" for k, v in sorted(states.items()))
+                                         or "no saga running"))
+        await asyncio.sleep(down)
+        chaos.worker.start()
+
+
+async def aim(chaos: Chaos, step: str) -> None:
+    """Kill the worker now if no saga has been hit at `step` yet."""
+    if step in chaos.aimed:
+        chaos.aimed.discard(step)
+        await kill_worker(chaos, 1.0, why=f"after {step}")
 
 
 async def havoc(chaos: Chaos, duration: float, kills: int, rng: random.Random) -> None:
@@ -162,7 +178,7 @@ class Saga:
     note: str = ""
 
 
-async def one_saga(client: httpx.AsyncClient, headers: dict[str, str], kind: str, showtime_id: uuid.UUID,
+async def one_saga(chaos: Chaos, client: httpx.AsyncClient, headers: dict[str, str], kind: str, showtime_id: uuid.UUID,
                    pair: list[str], voucher: str) -> Saga:
     saga = Saga(kind)
     held = await call(client, "POST", "/api/bookings/lock-seats", ok=lambda r: r.status_code == 201,
@@ -172,6 +188,7 @@ async def one_saga(client: httpx.AsyncClient, headers: dict[str, str], kind: str
         saga.note = f"lock-seats {held.status_code}: {held.text[:120]}"
         return saga
     saga.booking_id = held.json()["bookingId"]
+    await aim(chaos, "lock")
     if kind == "abandoned_hold":
         return saga
     body = {"bookingId": saga.booking_id, "paymentMethod": "VNPay"}
@@ -181,6 +198,7 @@ async def one_saga(client: httpx.AsyncClient, headers: dict[str, str], kind: str
     if out.status_code != 201:
         saga.note = f"checkout {out.status_code}: {out.text[:120]}"
         return saga
+    await aim(chaos, "checkout")
     if kind == "abandoned_checkout":
         return saga
     pay_url = out.json()["paymentUrl"]
@@ -188,6 +206,7 @@ async def one_saga(client: httpx.AsyncClient, headers: dict[str, str], kind: str
     action = "cancel" if kind == "failed_payment" else "pay"
     done = await call(client, "POST", pay_url, ok=lambda r: r.status_code == 302, data={"action": action})
     saga.note = f"gateway {action} {done.status_code}"
+    await aim(chaos, "compensation" if kind == "failed_payment" else "paid")
     return saga
 
 
@@ -230,6 +249,9 @@ async def invariants(chaos: Chaos, sagas: list[Saga], voucher: str, customer_ema
             state = getattr(result, "state", None) or (result.get("state") if isinstance(result, dict) else "?")
             outcome = getattr(result, "outcome", None) or (result.get("outcome") if isinstance(result, dict) else "")
             outcomes[f"{state}/{outcome}"] += 1
+            saga = next(s for s in sagas if s.booking_id == booking_id)
+            if saga.kind.startswith("paid") and str(outcome) != "CONFIRMED":
+                print(f"  note: a {saga.kind} saga ({saga.note}) ended {state}/{outcome}: booking {booking_id}")
         else:
             outcomes[f"workflow {status}"] += 1
     bad = sum(n for k, n in outcomes.items() if not k.startswith(("COMPLETED/", "COMPENSATED/")))
@@ -328,7 +350,7 @@ async def run(chaos: Chaos, *, n: int, kills: int, hold_seconds: int, seed: int)
     async with httpx.AsyncClient(base_url=api_url(chaos.settings), timeout=30) as client:
         async def later(i: int) -> Saga:
             await asyncio.sleep(i * spread)
-            return await one_saga(client, people[i], kinds[i], showtime_id, pairs[i], voucher)
+            return await one_saga(chaos, client, people[i], kinds[i], showtime_id, pairs[i], voucher)
 
         began = time.monotonic()
         chaos_task = asyncio.create_task(havoc(chaos, duration, kills, rng))
