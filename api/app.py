@@ -15,6 +15,7 @@ from api.cached_seat_maps import CachedSeatMapMiddleware
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.middleware import RequestIdMiddleware
+from api.nul_guard import NulGuardMiddleware
 from api.routes import (
     admin,
     auth,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
     )
+    app.add_middleware(NulGuardMiddleware)  # innermost: NUL in path/query/body is a 422, not a DB error
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(CachedSeatMapMiddleware)  # before routing: a cached seat map is sent as stored
     app.add_middleware(RequestIdMiddleware)  # outermost: ids cover replayed answers and cached maps too

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from domain.cinemas.layout import LayoutSpec
 from domain.cinemas.models import CinemaStatus, ScreenType, SeatStatus, SeatType, TheaterStatus
@@ -17,8 +17,9 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Facility = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
+# Finite, and rounded to 1e-7 degree (about 1 cm): a denormal float would reach PostgreSQL's trigonometry.
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), AfterValidator(lambda v: round(v, 7))]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), AfterValidator(lambda v: round(v, 7))]
 SoundSystem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
@@ -107,7 +108,7 @@ class CinemaQuery(PageParams):
 class NearbyQuery(PageParams):
     lat: Latitude
     lng: Longitude
-    radius_km: float = Field(default=10, gt=0, le=500)
+    radius_km: float = Field(default=10, ge=0.01, le=500, allow_inf_nan=False)
 
 
 class TheaterCreate(ApiModel):

@@ -8,10 +8,12 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     HttpUrl,
     StringConstraints,
+    UrlConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -30,6 +32,18 @@ LanguageCode = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                         pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Duration = Annotated[int, Field(ge=1, le=600, description="Running time in minutes")]
+# The column is VARCHAR(500): checked on the URL as stored (normalized), not only as sent.
+MEDIA_URL_MAX = 500
+MediaUrl = Annotated[HttpUrl, UrlConstraints(max_length=MEDIA_URL_MAX),
+                     AfterValidator(lambda url: _short_url(url))]
+# Film dates from the first films to a far-but-computable future (date.max + 1 day overflows).
+FilmDate = Annotated[date, Field(ge=date(1888, 1, 1), le=date(2199, 12, 31))]
+
+
+def _short_url(url: HttpUrl) -> HttpUrl:
+    if len(str(url)) > MEDIA_URL_MAX:
+        raise ValueError(f"At most {MEDIA_URL_MAX} characters.")
+    return url
 
 
 def _not_null(value: Any) -> Any:
@@ -74,14 +88,14 @@ class MovieFields(ApiModel):
     original_title: Title | None = None
     description: str = Field(default="", max_length=5000)
     duration: Duration
-    release_date: date
-    end_date: date | None = None
+    release_date: FilmDate
+    end_date: FilmDate | None = None
     country: CountryCode = Field(default="VN", examples=["VN", "US"], description="ISO 3166-1 alpha-2")
     language: LanguageCode = Field(examples=["vi", "en"], description="ISO 639-1 spoken language")
     director: str = Field(default="", max_length=255)
     cast: list[Person] = Field(default_factory=list, max_length=50)
-    poster_url: HttpUrl | None = None
-    trailer_url: HttpUrl | None = None
+    poster_url: MediaUrl | None = None
+    trailer_url: MediaUrl | None = None
     age_rating: AgeRating
     genre_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
 
@@ -110,14 +124,14 @@ class MovieUpdate(ApiModel):
     original_title: Title | None = None
     description: str | None = Field(default=None, max_length=5000)
     duration: Duration | None = None
-    release_date: date | None = None
-    end_date: date | None = None
+    release_date: FilmDate | None = None
+    end_date: FilmDate | None = None
     country: CountryCode | None = None
     language: LanguageCode | None = None
     director: str | None = Field(default=None, max_length=255)
     cast: list[Person] | None = Field(default=None, max_length=50)
-    poster_url: HttpUrl | None = None
-    trailer_url: HttpUrl | None = None
+    poster_url: MediaUrl | None = None
+    trailer_url: MediaUrl | None = None
     age_rating: AgeRating | None = None
     status: MovieStatus | None = None
     genre_ids: list[uuid.UUID] | None = Field(default=None, max_length=10)

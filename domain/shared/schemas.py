@@ -23,8 +23,12 @@ class Page(ApiModel, Generic[T]):
     page_size: int
 
 
+# Past it the offset would overflow PostgreSQL's bigint (a 500); no list is browsed that deep.
+MAX_PAGE = 10_000
+
+
 class PageParams(ApiModel):
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
     page_size: int = Field(default=20, ge=1, le=100)
 
     @property

@@ -85,7 +85,8 @@ class ShowtimeQuery(PageParams):
     movie_id: uuid.UUID | None = None
     cinema_id: uuid.UUID | None = None
     theater_id: uuid.UUID | None = None
-    date: LocalDay | None = Field(default=None, description="A local day in Asia/Ho_Chi_Minh (YYYY-MM-DD)")
+    date: LocalDay | None = Field(default=None, ge=LocalDay(2000, 1, 1), le=LocalDay(2199, 12, 31),
+                                  description="A local day in Asia/Ho_Chi_Minh (YYYY-MM-DD)")
     status: ShowtimeStatus | None = Field(default=None, description="Default: every status but Cancelled")
 
 
