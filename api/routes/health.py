@@ -5,6 +5,7 @@ the status code, and a server it cannot reach shows there as "down"."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable
 from datetime import timedelta
@@ -19,6 +20,7 @@ from domain.contracts.queues import TaskQueue
 from infra.events import health as events_health
 from workflows.health import HealthWorkflow
 
+log = logging.getLogger("cinema.api.health")
 router = APIRouter(tags=["health"], route_class=PublicRoute)
 
 CHECK_TIMEOUT = 2.0
@@ -27,8 +29,11 @@ CHECK_TIMEOUT = 2.0
 async def _check(probe: Awaitable[Any], timeout: float = CHECK_TIMEOUT) -> dict[str, Any]:
     try:
         detail = await asyncio.wait_for(probe, timeout)
-    except Exception as exc:  # noqa: BLE001 - any failure means "down", reported with its reason
-        return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    except TimeoutError:
+        return {"status": "down", "error": f"No answer within {timeout:g} s."}
+    except Exception:  # noqa: BLE001 - any failure means "down"; its details go to the log, not the answer
+        log.warning("health check failed", exc_info=True)
+        return {"status": "down", "error": "Unreachable or failing."}
     return {"status": "up", **(detail or {})}
 
 
