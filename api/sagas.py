@@ -94,9 +94,9 @@ async def saga_errors() -> AsyncIterator[None]:
     except RPCError as e:
         if e.status is RPCStatusCode.NOT_FOUND:
             raise NotFound("No such booking, or its hold has ended.") from e
-        if e.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.CANCELLED):
-            raise SagaBusy("The booking service did not answer in time; try again.") from e
-        raise
+        # Anything else is Temporal out of reach or overloaded (a restart answers "transport error" with
+        # UNKNOWN): the request may be retried, never a 500.
+        raise SagaBusy("The booking service did not answer in time; try again.") from e
 
 
 async def update_saga(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> Any:
