@@ -143,8 +143,12 @@ async def checkout(body: CheckoutBody, user: CurrentUser, temporal: TemporalDep)
 
 @router.put("/{id}/cancel", response_model=CancellationPlan,
             summary="Cancel a paid booking by the policy (100% ≥24 h before, 50% ≥2 h, else 0); Staff may override")
-async def cancel(booking_id: BookingId, body: CancelBody, user: CurrentUser, temporal: TemporalDep) -> CancellationPlan:
-    """Answers with the refund decided; the refund itself, points and mail follow in the CancellationWorkflow."""
+async def cancel(booking_id: BookingId, user: CurrentUser, temporal: TemporalDep,
+                 body: CancelBody | None = None) -> CancellationPlan:
+    """Answers with the refund decided; the refund itself, points and mail follow in the CancellationWorkflow.
+
+    The body is optional: a customer cancelling by the policy has nothing to say."""
+    body = body or CancelBody()
     request = CancelRequest(requester=Requester(user_id=user.user_id, is_staff=user.role.at_least(Role.STAFF)),
                             reason=body.reason, override_percent=body.refund_percent)
     return await sagas.cancel_booking(temporal, booking_id=booking_id, request=request)

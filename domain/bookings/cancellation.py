@@ -16,6 +16,17 @@ class OverrideNeedsReason(InvalidInput):
     code = "OVERRIDE_NEEDS_REASON"
 
 
+class BookingCheckedIn(Conflict):
+    code = "BOOKING_CHECKED_IN"
+
+
+def ensure_not_checked_in(checked_in_at: datetime | None) -> None:
+    """A ticket used at the door is not cancelled: its seat is occupied and must not be sold again."""
+    if checked_in_at is not None:
+        raise BookingCheckedIn("The ticket has been used at the door; the booking can no longer be cancelled.",
+                               {"checkedInAt": checked_in_at.isoformat()})
+
+
 @dataclass(frozen=True)
 class RefundTier:
     """Cancelling at least `before` ahead of the show refunds `percent` of what was paid."""

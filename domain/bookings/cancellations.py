@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.bookings import service as bookings_service
-from domain.bookings.cancellation import refund_for_cancellation, staff_override
+from domain.bookings.cancellation import ensure_not_checked_in, refund_for_cancellation, staff_override
 from domain.bookings.models import BookingStatus, PaymentStatus
 from domain.bookings.repository import BookingRepository
 from domain.bookings.schemas import CancellationPlan, CancelRequest
@@ -32,6 +32,7 @@ async def plan(session: AsyncSession, *, booking_id: uuid.UUID, request: CancelR
     if booking.status is not BookingStatus.CONFIRMED:
         raise BookingNotCancellable(f"The booking is {booking.status.value}; only confirmed bookings are cancelled "
                                     "(release a hold instead).")
+    ensure_not_checked_in(booking.checked_in_at)
     if request.override_percent is not None:
         if not who.is_staff:
             raise Forbidden("Only staff may override the cancellation policy.")

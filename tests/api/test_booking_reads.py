@@ -13,10 +13,10 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from domain.shared.roles import Role
-from domain.showtimes.models import Showtime
+from domain.showtimes.models import SeatStatus, Showtime
 from infra.db import SessionMaker, unit_of_work
 from infra.settings import Settings
-from tests.bookings_support import confirmed_booking, make_showtime
+from tests.bookings_support import confirmed_booking, make_showtime, seats
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -71,6 +71,13 @@ class TestReading:
         assert image.text.lstrip().startswith("<?xml") and "<svg" in image.text
 
 
+class TestCancel:
+    async def test_cancel_needs_no_body(self, client: httpx.AsyncClient, booked: tuple[Any, Any, Any]) -> None:
+        customer, _, booking_id = booked
+        cancelled = await client.put(f"/api/bookings/{booking_id}/cancel", headers=customer.headers)
+        assert cancelled.status_code == 200 and cancelled.json()["refundPercent"] == 100
+
+
 class TestCheckIn:
     async def _scan(self, client: httpx.AsyncClient, staff: Any, booking_id: Any, code: str,
                     showtime_id: Any) -> httpx.Response:
@@ -106,6 +113,24 @@ class TestCheckIn:
         await _starts_in(sessionmaker, showtime, timedelta(hours=-1))
         late = await self._scan(client, staff, booking_id, code, showtime.id)
         assert late.json()["error"]["code"] == "TOO_LATE"
+
+    async def test_a_checked_in_booking_cannot_be_cancelled(self, client: httpx.AsyncClient, make_user: Any,
+                                                            sessionmaker: SessionMaker,
+                                                            booked: tuple[Any, Any, Any]) -> None:
+        customer, showtime, booking_id = booked
+        await _starts_in(sessionmaker, showtime, timedelta(minutes=10))
+        code = (await client.get(f"/api/bookings/{booking_id}", headers=customer.headers)).json()["qrCode"]
+        staff = await make_user(Role.STAFF)
+        assert (await self._scan(client, staff, booking_id, code, showtime.id)).status_code == 200
+        refused = await client.put(f"/api/bookings/{booking_id}/cancel", headers=customer.headers)
+        assert refused.status_code == 409 and refused.json()["error"]["code"] == "BOOKING_CHECKED_IN"
+        by_staff = await client.put(f"/api/bookings/{booking_id}/cancel", headers=staff.headers,
+                                    json={"refundPercent": 100, "reason": "asked at the door"})
+        assert by_staff.status_code == 409 and by_staff.json()["error"]["code"] == "BOOKING_CHECKED_IN"
+        after = (await client.get(f"/api/bookings/{booking_id}", headers=customer.headers)).json()
+        assert after["status"] == "Confirmed"
+        states = {label: s.status for label, s in (await seats(sessionmaker, showtime.id)).items()}
+        assert states["B3"] is SeatStatus.BOOKED and states["B4"] is SeatStatus.BOOKED
 
     async def test_customers_cannot_check_in(self, client: httpx.AsyncClient, booked: tuple[Any, Any, Any]) -> None:
         customer, showtime, booking_id = booked

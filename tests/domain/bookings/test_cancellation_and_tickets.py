@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.bookings.cancellation import (
+    BookingCheckedIn,
     CancellationClosed,
     OverrideNeedsReason,
+    ensure_not_checked_in,
     refund_for_cancellation,
     staff_override,
 )
@@ -33,6 +35,12 @@ class TestCancellationPolicy:
     def test_odd_amounts_round_down_to_whole_dong(self) -> None:
         assert refund_for_cancellation(paid=95_001, show_starts_at=SHOW, now=SHOW - timedelta(hours=3)).amount \
             == 47_500
+
+    def test_a_used_ticket_is_not_cancelled(self) -> None:
+        ensure_not_checked_in(None)
+        with pytest.raises(BookingCheckedIn) as refused:
+            ensure_not_checked_in(SHOW - timedelta(minutes=5))
+        assert refused.value.code == "BOOKING_CHECKED_IN" and refused.value.status_code == 409
 
     def test_no_cancelling_after_the_start(self) -> None:
         with pytest.raises(CancellationClosed):
