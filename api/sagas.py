@@ -60,10 +60,15 @@ def refused(error: WorkflowUpdateFailedError) -> DomainError:
     cause = error.cause
     while cause is not None and not isinstance(cause, ApplicationError):
         cause = cause.cause
-    if cause is None or not cause.type:
+    if cause is None or not _is_code(cause.type):  # an unexpected exception's class name is no answer
         return SagaRefused("SAGA_FAILED", "The request could not be completed.", 409, None)
     extra = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
     return SagaRefused(cause.type, cause.message, int(extra.get("status", 409)), extra.get("details"))
+
+
+def _is_code(name: str | None) -> bool:
+    """Refusals carry codes like SEATS_UNAVAILABLE; anything else is the type of an error nobody expected."""
+    return bool(name) and name.replace("_", "").isalnum() and name.isupper()
 
 
 def booking_search_attributes(*, booking_id: uuid.UUID, user_id: uuid.UUID, showtime_id: uuid.UUID,
