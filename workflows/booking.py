@@ -83,6 +83,7 @@ class BookingWorkflow:
         self._voucher_reserved = False
         self._released = False
         self._aborted: str | None = None  # a checkout failed after recording the booking: undo everything
+        self._checking_out = 0  # checkouts accepted and not answered yet: a retry of one joins it
         self._outcome: str | None = None
         self._busy = asyncio.Lock()  # handlers interleave at every await; one step sequence at a time
         if input.hold is not None:  # here, not in run(): an update in the first task is checked before run()
@@ -172,10 +173,21 @@ class BookingWorkflow:
     # Steps 2-4 --------------------------------------------------------------------------------------
     @workflow.update
     async def checkout(self, request: CheckoutRequest) -> CheckoutView:
-        """Voucher, booking record, payment. A refused voucher keeps the hold, so the customer can retry."""
+        """Voucher, booking record, payment. A refused voucher keeps the hold, so the customer can retry.
+        A checkout sent again while the first is still running (its answer lost) waits for it and gets its answer."""
+        self._checking_out += 1
+        try:
+            return await self._checkout_once(request)
+        finally:
+            self._checking_out -= 1
+
+    async def _checkout_once(self, request: CheckoutRequest) -> CheckoutView:
         async with self._busy:
             if self._checkout is not None:
                 return self._checkout
+            ended = self._aborted or self._released or workflow.now() >= self._require_hold().expires_at
+            if ended and workflow.patched("checkout-retry-joins"):  # a retry accepted while the first ran
+                raise _refuse("NOT_HOLDING", "Nothing is held for this booking any more; pick seats again.")
             hold, booking = self._require_hold(), self._input
             discount = 0
             if request.voucher_code:
@@ -216,9 +228,9 @@ class BookingWorkflow:
     @checkout.validator
     def _can_checkout(self, request: CheckoutRequest) -> None:
         self._check_owner(request.requester)
-        if self._checkout is None and (self._state not in (SagaState.SEATS_LOCKED, SagaState.VOUCHER_VALIDATED)
-                                       or self._released or self._aborted
-                                       or workflow.now() >= self._require_hold().expires_at):
+        if self._checkout is None and not self._checking_out and (
+                self._state not in (SagaState.SEATS_LOCKED, SagaState.VOUCHER_VALIDATED)
+                or self._released or self._aborted or workflow.now() >= self._require_hold().expires_at):
             raise _refuse("NOT_HOLDING", "Nothing is held for this booking any more; pick seats again.")
 
     async def _record_and_charge(self, request: CheckoutRequest, discount: int) -> pay.PaymentStarted:

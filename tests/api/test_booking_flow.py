@@ -153,3 +153,21 @@ async def test_ipn_lost_but_the_gateway_query_confirms_at_the_deadline(
     row = await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CONFIRMED, timeout=60)
     assert row.qr_code
     await money_consistent(sessionmaker, [hold["bookingId"]])
+
+
+async def test_a_checkout_sent_again_while_the_first_runs_gets_the_same_answer(
+        client: httpx.AsyncClient, make_user: Any, sessionmaker: SessionMaker) -> None:
+    """A client whose first checkout answer was lost (a timeout, Temporal restarting) retries at once: the
+    retry joins the checkout in progress instead of a 409 NOT_HOLDING that loses the sale (bench.chaos)."""
+    customer, showtime = await make_user(), await make_showtime(sessionmaker)
+    held = await lock(client, customer, showtime.id, await seat_ids(sessionmaker, showtime.id, "A1", "A2"))
+    assert held.status_code == 201, held.text
+    body = {"bookingId": held.json()["bookingId"], "paymentMethod": "VNPay"}
+    answers = await asyncio.gather(*(client.post("/api/bookings", headers=customer.headers, json=body)
+                                     for _ in range(3)))
+    assert [a.status_code for a in answers] == [201, 201, 201], [a.text for a in answers]
+    assert len({a.json()["paymentId"] for a in answers}) == 1
+    async with sessionmaker() as session:
+        payments = (await session.exec(select(Payment).where(
+            col(Payment.booking_id) == uuid.UUID(body["bookingId"])))).all()
+    assert len(payments) == 1
