@@ -8,10 +8,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.bootstrap import ensure_first_admin
 from api.cached_seat_maps import CachedSeatMapMiddleware
+from api.edge import BodyLimitMiddleware, SecurityHeadersMiddleware
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.middleware import RequestIdMiddleware
@@ -85,7 +87,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(NulGuardMiddleware)  # innermost: NUL in path/query/body is a 422, not a DB error
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(CachedSeatMapMiddleware)  # before routing: a cached seat map is sent as stored
-    app.add_middleware(RequestIdMiddleware)  # outermost: ids cover replayed answers and cached maps too
+    app.add_middleware(BodyLimitMiddleware, webhook_max=settings.webhook_body_max_bytes,
+                       json_max=settings.json_body_max_bytes, upload_max=settings.avatar_max_bytes)
+    app.add_middleware(RequestIdMiddleware)  # ids cover replayed answers, cached maps and 413s too
+    app.add_middleware(SecurityHeadersMiddleware)  # nosniff, frame/referrer policy, CSP on pages, HSTS over TLS
+    if origins := settings.cors_origin_list:  # outermost: a preflight is answered before anything else
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=True,
+                           allow_methods=["*"], allow_headers=["*"], max_age=600)
     install_error_handlers(app)
     app.include_router(health.router)
     for router in API_ROUTERS:

@@ -27,6 +27,7 @@ from cinema.supervisor import (
     check_ports,
     embedded_servers,
     ports_needed,
+    proxy_options,
     python_module,
     relative,
     service_env,
@@ -269,7 +270,8 @@ def api(api_workers: ApiWorkers = 1) -> None:
         raise _fail(str(exc)) from None
     console.print(f"API on {api_url(settings)}  docs: {api_url(settings)}/docs")
     uvicorn.run("api.app:create_app", factory=True, host=settings.api_host, port=settings.api_port,
-                workers=api_workers, **API_SERVER_OPTIONS)  # type: ignore[arg-type]
+                workers=api_workers, **API_SERVER_OPTIONS,  # type: ignore[arg-type]
+                **proxy_options(settings.trusted_proxy_list))  # type: ignore[arg-type]
 
 
 @app.command()

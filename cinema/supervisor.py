@@ -133,15 +133,34 @@ def service_env(settings: Settings) -> dict[str, str]:
 # (uvicorn's fast loop and parser, about twice the requests per second of its pure-Python defaults),
 # and no uvicorn access log (a formatted line per request through `logging` costs about as much as a
 # small route); api/middleware.py logs each request on `cinema.access` at DEBUG instead.
-API_SERVER_OPTIONS: dict[str, str | bool] = {"loop": "uvloop", "http": "httptools", "access_log": False}
+# No `server: uvicorn` header (issue 11).
+API_SERVER_OPTIONS: dict[str, str | bool] = {"loop": "uvloop", "http": "httptools", "access_log": False,
+                                             "server_header": False}
 
 
-def uvicorn_argv(app: str, *, host: str, port: int, workers: int = 1, factory: bool = False) -> list[str]:
+def proxy_options(trusted_proxies: list[str]) -> dict[str, str | bool]:
+    """uvicorn believes X-Forwarded-For/-Proto only from the configured proxies (CINEMA_TRUSTED_PROXIES),
+    none by default: uvicorn's own default trusts them from 127.0.0.1, so any local client (or a proxy that
+    passes the header on) could name its own address and get fresh login attempts per request."""
+    if not trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted_proxies)}
+
+
+def uvicorn_argv(app: str, *, host: str, port: int, workers: int = 1, factory: bool = False,
+                 trusted_proxies: list[str] | None = None) -> list[str]:
     """`python -m uvicorn …` for `app` with API_SERVER_OPTIONS; N workers share the port (uvicorn --workers)."""
     argv = python_module("uvicorn", app, "--host", host, "--port", str(port),
                          "--loop", str(API_SERVER_OPTIONS["loop"]), "--http", str(API_SERVER_OPTIONS["http"]))
     if not API_SERVER_OPTIONS["access_log"]:
         argv.append("--no-access-log")
+    if not API_SERVER_OPTIONS["server_header"]:
+        argv.append("--no-server-header")
+    proxies = proxy_options(trusted_proxies or [])
+    if proxies["proxy_headers"]:
+        argv += ["--proxy-headers", "--forwarded-allow-ips", str(proxies["forwarded_allow_ips"])]
+    else:
+        argv.append("--no-proxy-headers")
     if factory:
         argv.append("--factory")
     if workers > 1:
@@ -152,7 +171,7 @@ def uvicorn_argv(app: str, *, host: str, port: int, workers: int = 1, factory: b
 def api_argv(settings: Settings, *, workers: int = 1) -> list[str]:
     """The API process(es) `cinema up` starts: `workers` uvicorn processes on the API port."""
     return uvicorn_argv("api.app:create_app", host=settings.api_host, port=settings.api_port, workers=workers,
-                        factory=True)
+                        factory=True, trusted_proxies=settings.trusted_proxy_list)
 
 
 # --- Running it -------------------------------------------------------------------------------

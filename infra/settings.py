@@ -115,6 +115,15 @@ class Settings(BaseSettings):
     reset_token_ttl: timedelta = timedelta(hours=1)
     login_rate_limit: int = 5
     login_rate_window: timedelta = timedelta(minutes=15)
+    # The edge (issue 11): proxies whose X-Forwarded-For/-Proto uvicorn believes (comma-separated IPs; default
+    # none, so a client cannot pick its own address for the rate limits); browser origins CORS lets in
+    # (comma-separated, default none); request body caps per route class (api/edge.py); concurrent
+    # seat-map streams per client IP (api/routes/seat_stream.py).
+    trusted_proxies: str = ""
+    cors_origins: str = ""
+    webhook_body_max_bytes: int = 16 * 1024
+    json_body_max_bytes: int = 1024 * 1024
+    max_seat_streams_per_client: int = 4
 
     admin_email: str | None = None
     admin_password: SecretStr | None = None
@@ -157,6 +166,14 @@ class Settings(BaseSettings):
                 raise ValueError("CINEMA_TICKET_SECRET must be set outside development")
 
     # Resolved addresses: an explicit URL wins, otherwise the embedded server's loopback address.
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"postgresql+asyncpg://cinema@127.0.0.1:{self.ports.postgres}/cinema"

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from api.app import create_app
+from cinema.supervisor import proxy_options
 from infra.db import SessionMaker, create_engine, make_sessionmaker
 from infra.events.runtime import EventRuntime
 from infra.migrate import upgrade
@@ -115,7 +116,8 @@ async def fake_idp() -> AsyncIterator[str]:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def api_url(settings: Settings) -> AsyncIterator[str]:
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.api_port, log_level="warning")
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.api_port, log_level="warning",
+                            server_header=False, **proxy_options(settings.trusted_proxy_list))  # as served
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     await asyncio.to_thread(wait_until, lambda: server.started, timeout=30, what="API")

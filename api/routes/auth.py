@@ -21,7 +21,7 @@ from api.deps import (
 )
 from api.errors import error_body
 from domain.auth import service as auth_service
-from domain.auth.errors import InvalidCredentials, InvalidToken, RefreshTokenReused
+from domain.auth.errors import InvalidToken, RefreshTokenReused
 from domain.auth.schemas import (
     AccountPublic,
     ForgotPasswordRequest,
@@ -92,12 +92,10 @@ async def register(body: RegisterRequest, session: SessionDep, settings: Setting
 async def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep,
                 redis: RedisDep) -> TokenResponse:
     limit, subject = _login_limit(settings), f"{_client_ip(request)}:{body.email.lower()}"
-    await limit.check(redis, subject)
-    try:
-        account = await auth_service.authenticate(session, email=body.email, password=body.password)
-    except InvalidCredentials:
-        await limit.hit(redis, subject)
-        raise
+    # Counted before the password is checked, in one round trip: parallel attempts each get their own count,
+    # so no more than login_rate_limit of them reach the check in a window. A success starts afresh.
+    await limit.take(redis, subject)
+    account = await auth_service.authenticate(session, email=body.email, password=body.password)
     await limit.reset(redis, subject)
     return _token_response(await auth_service.issue_tokens(session, account=account, policy=_policy(settings),
                                                            now=utcnow()))
@@ -120,8 +118,7 @@ async def refresh_token(body: RefreshRequest, session: SessionDep,
 async def forgot_password(body: ForgotPasswordRequest, request: Request, session: SessionDep,
                           settings: SettingsDep, redis: RedisDep) -> Message:
     limit, subject = _reset_limit(settings), f"{_client_ip(request)}:{body.email.lower()}"
-    await limit.check(redis, subject)
-    await limit.hit(redis, subject)
+    await limit.take(redis, subject)
     answer = Message(message="If an account exists for this email, a reset link is on its way.")
     account = await auth_service.account_by_email(session, email=body.email)
     if account is None or not account.is_active:
@@ -163,11 +160,12 @@ async def verify_email_link(token: Annotated[str, Query(min_length=10, max_lengt
 
 @session_routes.post("/logout", status_code=status.HTTP_204_NO_CONTENT,
                      summary="Revoke this access token and, if given, the refresh token's session")
-async def logout(user: CurrentUser, body: LogoutRequest, session: SessionDep, redis: RedisDep) -> None:
+async def logout(user: CurrentUser, session: SessionDep, redis: RedisDep, body: LogoutRequest | None = None) -> None:
+    """The body is optional: without one (or without `refreshToken`) only this access token is revoked."""
     now = utcnow()
     ttl = max(int((user.expires_at - now).total_seconds()), 1)
     await redis.set(revoked_key(user.jti), "1", ex=ttl)
-    if body.refresh_token:
+    if body is not None and body.refresh_token:
         await auth_service.revoke_refresh_family(session, refresh_token=body.refresh_token,
                                                  account_id=user.user_id, now=now)
 

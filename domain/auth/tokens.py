@@ -54,7 +54,8 @@ def decode_access_token(token: str, *, secret: str, issuer: str) -> AccessClaims
         return AccessClaims(user_id=uuid.UUID(payload["sub"]), role=Role(payload["role"]), jti=payload["jti"],
                             expires_at=datetime.fromtimestamp(payload["exp"]).astimezone(),
                             issued_at=float(payload["iat"]))
-    except (KeyError, ValueError) as e:
+    except (KeyError, ValueError, TypeError, OverflowError, OSError) as e:
+        # OverflowError/OSError: an exp past what a datetime holds (e.g. 10^20), only in a forged token.
         raise Unauthorized("The access token is not valid.") from e
 
 
