@@ -119,3 +119,28 @@ def test_the_served_api_trusts_forwarded_headers_only_from_configured_proxies() 
     assert "--no-proxy-headers" in argv and "--no-server-header" in argv
     argv = api_argv(Settings(_env_file=None, trusted_proxies="10.0.0.5"))  # type: ignore[call-arg]
     assert argv[argv.index("--forwarded-allow-ips") + 1] == "10.0.0.5"
+
+
+async def test_cors_preflight_lets_in_only_configured_origins(settings: Settings) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from infra.processes import free_port, wait_until
+    from tests.conftest import stop_server
+
+    port = free_port()
+    app = create_app(settings.model_copy(update={"cors_origins": "https://app.example.com"}))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    await asyncio.to_thread(wait_until, lambda: server.started, timeout=30, what="CORS API")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+            allowed = await http.options("/api/auth/login", headers={"Origin": "https://app.example.com", **ask})
+            refused = await http.options("/api/auth/login", headers={"Origin": "https://evil.example", **ask})
+    finally:
+        await stop_server(server, task)
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert refused.status_code == 400
+    assert "access-control-allow-origin" not in refused.headers
