@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 WEBHOOK_PREFIX = "/api/payments/webhook/"
@@ -27,8 +28,13 @@ UPLOAD_SUFFIXES = ("/avatar", "/poster")
 UPLOAD_SLACK = 64 * 1024
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """An HTTPException, because FastAPI turns other errors raised while it parses a body into a 400; the app's
+    handler answers it in the error shape, and a middleware reading the body before routing lets it reach
+    BodyLimitMiddleware, which answers it."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "The request body is too large.")
 
 
 def _too_large(max_bytes: int) -> bytes:
