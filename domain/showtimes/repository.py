@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, true, update
+from sqlalchemy import and_, func, insert, or_, text, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -43,6 +43,9 @@ def _claimable(now: datetime) -> object:
     )
 
 
+_ONE_SCHEDULER_AT_A_TIME = text("SELECT pg_advisory_xact_lock(hashtextextended('schedule:' || :theater_id, 0))")
+
+
 class ShowtimeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -52,6 +55,12 @@ class ShowtimeRepository:
         if for_update:
             stmt = stmt.with_for_update()
         return (await self.session.exec(stmt)).one_or_none()
+
+    async def lock_theater_schedule(self, theater_id: uuid.UUID) -> None:
+        """Take the theater's schedule lock until the transaction ends. Two overlapping inserts checked by
+        the exclusion constraint at once wait for each other (a deadlock, not a clean refusal), so writers
+        of one theater's times queue here first and the second meets the constraint after the first."""
+        await self.session.exec(_ONE_SCHEDULER_AT_A_TIME, params={"theater_id": str(theater_id)})
 
     async def add(self, *rows: Showtime | SeatPricing | ShowtimeSeat) -> None:
         self.session.add_all(rows)

@@ -142,6 +142,7 @@ async def _write_checking_overlap(
     """Set the showtime's times and flush them in a savepoint: the exclusion constraint refuses an
     overlap, also when two admins write at once (the second waits for the first, then fails)."""
     theater_id, showtime_id = showtime.theater_id, showtime.id  # a rolled-back savepoint expires the object
+    await ShowtimeRepository(session).lock_theater_schedule(theater_id)
     try:
         # begin_nested() flushes what is pending first, so the times change only inside the savepoint.
         async with session.begin_nested():
