@@ -8,12 +8,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.bootstrap import ensure_first_admin
 from api.cached_seat_maps import CachedSeatMapMiddleware
-from api.edge import BodyLimitMiddleware, SecurityHeadersMiddleware
+from api.deps import require_role
+from api.edge import BodyLimitMiddleware, SecurityHeadersMiddleware, ShapedCORSMiddleware
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.middleware import RequestIdMiddleware
@@ -31,6 +31,7 @@ from api.routes import (
     showtimes,
     users,
 )
+from domain.shared.roles import Role
 from infra.db import create_engine, make_sessionmaker
 from infra.gateways.factory import build_gateways, payment_settings
 from infra.gateways.journal import MessageJournal
@@ -92,13 +93,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)  # ids cover replayed answers, cached maps and 413s too
     app.add_middleware(SecurityHeadersMiddleware)  # nosniff, frame/referrer policy, CSP on pages, HSTS over TLS
     if origins := settings.cors_origin_list:  # outermost: a preflight is answered before anything else
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=True,
+        app.add_middleware(ShapedCORSMiddleware, allow_origins=origins, allow_credentials=True,
                            allow_methods=["*"], allow_headers=["*"], max_age=600)
     install_error_handlers(app)
     app.include_router(health.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api")
     if settings.payments.sandbox_enabled(settings.env):  # the local gateway simulators
-        app.include_router(sandbox_router())
+        app.include_router(sandbox_router(admin=require_role(Role.ADMIN)))  # fault switches: Admins only
     app.mount("/media", StaticFiles(directory=media_dir), name="media")
     return app

@@ -14,14 +14,21 @@ Security headers: nosniff, frame-ancestors none (X-Frame-Options DENY), a strict
 answer; a CSP on HTML answers (`default-src 'self'`; FastAPI's /docs and /redoc load their scripts and styles
 from jsdelivr, so those two pages, and only they, may load from it); HSTS only when the request came over TLS
 (scheme https, which uvicorn sets from X-Forwarded-Proto only for a trusted proxy).
+
+CORS: only the origins in CINEMA_CORS_ORIGINS; a refused preflight is a 400 in the one error shape.
 """
 
 from __future__ import annotations
 
 import json
 
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import error_body
 
 WEBHOOK_PREFIX = "/api/payments/webhook/"
 UPLOAD_SUFFIXES = ("/avatar", "/poster")
@@ -132,3 +139,18 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class ShapedCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered in the one error shape (Starlette's own is plain
+    text): 400 CORS_REFUSED naming what was not allowed (origin, method, headers)."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        refused = bytes(response.body).decode().removeprefix("Disallowed CORS ")
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")}
+        return JSONResponse(error_body("CORS_REFUSED", f"This cross-origin request is not allowed ({refused}).",
+                                       {"refused": refused.split(", ")}),
+                            status_code=response.status_code, headers=headers)

@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from infra.gateways.settings import PaymentSettings
+from infra.gateways.settings import DEVELOPMENT_ENVS, PaymentSettings
+from infra.secret_strength import weakness
 
 DEV_JWT_SECRET = "dev-only-change-me-0123456789abcdef0123456789abcdef"
 
@@ -86,7 +87,8 @@ class EventSettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="CINEMA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+        env_prefix="CINEMA_", env_nested_delimiter="__", env_file=".env", extra="ignore",
+        hide_input_in_errors=True,  # a refusal names the setting, never prints the secrets given
     )
 
     env: str = "development"
@@ -159,11 +161,16 @@ class Settings(BaseSettings):
     app_url: str | None = None
 
     def model_post_init(self, _context: object) -> None:
-        if self.env not in ("development", "test"):
-            if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
-                raise ValueError("CINEMA_JWT_SECRET must be set outside development")
-            if self.ticket_secret.get_secret_value().startswith("dev-only"):
-                raise ValueError("CINEMA_TICKET_SECRET must be set outside development")
+        """Outside development and test: strong secrets, and no enabled gateway on sandbox keys or the
+        simulators (a gateway left without credentials or endpoints is simply disabled)."""
+        if self.env in DEVELOPMENT_ENVS:
+            return
+        refusals = [f"CINEMA_{name.upper()} must be a strong secret outside development: {why}"
+                    for name, secret in (("jwt_secret", self.jwt_secret), ("ticket_secret", self.ticket_secret))
+                    if (why := weakness(secret.get_secret_value())) is not None]
+        refusals += self.payments.production_refusals()
+        if refusals:
+            raise ValueError(f"Refusing to run with CINEMA_ENV={self.env}: " + "; ".join(refusals))
 
     # Resolved addresses: an explicit URL wins, otherwise the embedded server's loopback address.
     @property

@@ -7,6 +7,7 @@ import asyncio
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +37,20 @@ from workers.registry import QUEUES, WorkerDeps, build_worker, subscriptions
 
 # A namespace only the crash tests' worker processes serve (the in-process worker serves "default").
 CRASH_NAMESPACE = "crash-test"
+
+
+@asynccontextmanager
+async def in_process_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A second API on these settings (on the test servers), served by uvicorn until the block ends."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    await asyncio.to_thread(wait_until, lambda: server.started, timeout=30, what="in-process API")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            yield http
+    finally:
+        await stop_server(server, task)
 
 
 async def stop_server(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
@@ -180,6 +195,28 @@ async def worker(temporal: Client, engine: AsyncEngine, sessionmaker: SessionMak
 @pytest_asyncio.fixture(loop_scope="session")
 async def client(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def admin_headers(settings: Settings) -> dict[str, str]:
+    """An Admin's bearer header, for the sandbox's fault switches and order views (Admins only). The API
+    checks the token's signature and role, not the account, so no row is needed."""
+    import uuid
+
+    from domain.auth.tokens import issue_access_token
+    from domain.shared.roles import Role
+    from domain.shared.time import utcnow
+
+    token, _ = issue_access_token(user_id=uuid.uuid4(), role=Role.ADMIN, secret=settings.jwt_secret.get_secret_value(),
+                                  issuer=settings.jwt_issuer, now=utcnow(), ttl=timedelta(hours=12))
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def sandbox(api_url: str, admin_headers: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    """A client signed in as an Admin, for the sandbox's control panel (/sandbox/faults, order views)."""
+    async with httpx.AsyncClient(base_url=api_url, timeout=30, headers=admin_headers) as http:
         yield http
 
 

@@ -38,6 +38,7 @@ async def act(client: httpx.AsyncClient, payment: dict[str, Any], action: str = 
 
 
 async def set_faults(client: httpx.AsyncClient, method: str, order_ref: str, **faults: Any) -> None:
+    """`client` is signed in as an Admin (the `sandbox` fixture): the control panel is for Admins only."""
     response = await client.put(f"/sandbox/{GATEWAY[method]}/orders/{order_ref}/faults", json=faults)
     assert response.status_code == 200, response.text
 

@@ -55,18 +55,18 @@ async def history(session: AsyncSession, *, query: PaymentQuery, viewer_id: uuid
 
 
 async def methods(gateways: service.Gateways) -> list[MethodAvailability]:
-    """Every method and whether it can be used now (an open circuit breaker makes a gateway unavailable)."""
+    """The methods this server takes and whether each can be used now: the counter's always, a gateway's
+    when it is configured (one without credentials is absent), unless its circuit breaker is open."""
     listed = []
     for method in PaymentMethod:
         if not method.online:
             listed.append(MethodAvailability(method=method, online=False, available=True))
             continue
-        gateway = gateways.get(method)
-        availability = await gateway.availability() if gateway else None
-        listed.append(MethodAvailability(
-            method=method, online=True, available=bool(availability and availability.available),
-            retry_after_seconds=availability.retry_after if availability else None,
-            reason=availability.reason if availability else "Not configured on this server."))
+        if (gateway := gateways.get(method)) is None:
+            continue
+        availability = await gateway.availability()
+        listed.append(MethodAvailability(method=method, online=True, available=availability.available,
+                                         retry_after_seconds=availability.retry_after, reason=availability.reason))
     return listed
 
 

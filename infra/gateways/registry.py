@@ -3,6 +3,8 @@ and its PROVIDER) plus one line here and its settings field in PaymentSettings."
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from infra.gateways import momo, vnpay, zalopay
@@ -16,10 +18,11 @@ PROVIDERS: tuple[Provider, ...] = (
 )
 
 
-def sandbox_router() -> APIRouter:
-    """Every provider's simulator and the fault switches, under /sandbox."""
+def sandbox_router(*, admin: Any) -> APIRouter:
+    """Every provider's simulator (open, like the gateways) and the fault switches (behind `admin`, the
+    dependency admitting Admins only), under /sandbox."""
     router = APIRouter(prefix="/sandbox", tags=["sandbox"])
     for provider in PROVIDERS:
         router.include_router(provider.simulator)
-    router.include_router(control_router([p.name for p in PROVIDERS]))
+    router.include_router(control_router([p.name for p in PROVIDERS], admin))
     return router

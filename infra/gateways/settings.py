@@ -8,7 +8,8 @@ no code change, e.g. `CINEMA_PAYMENTS__MOMO__ENDPOINT=https://test-payment.momo.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr
 
@@ -21,6 +22,9 @@ DEVELOPMENT_ENVS = ("development", "test")
 class GatewayCallSettings(BaseModel):
     """How one gateway is called: per-attempt timeout, retries with exponential backoff."""
 
+    credential_fields: ClassVar[tuple[str, ...]] = ()  # what the merchant is given by the gateway
+    endpoint_fields: ClassVar[tuple[str, ...]] = ()  # where we call it
+
     timeout: timedelta = timedelta(seconds=15)
     retries: int = 2  # extra attempts after the first, only for calls that are safe to repeat
     backoff: timedelta = timedelta(milliseconds=200)  # doubled after each attempt, with jitter
@@ -32,8 +36,20 @@ class GatewayCallSettings(BaseModel):
 
     @property
     def configured(self) -> bool:
-        """Whether its endpoints are known, so an adapter can be built."""
-        raise NotImplementedError
+        """Whether its credentials and endpoints are known, so an adapter can be built (else disabled)."""
+        return all(_value(getattr(self, name)) for name in (*self.credential_fields, *self.endpoint_fields))
+
+    def production_refusals(self, name: str) -> list[str]:
+        """Why this gateway, when enabled, must not run outside development: the public sandbox keys (anyone
+        can sign a payment notice with them) or an endpoint at our own simulators."""
+        if not self.configured:
+            return []
+        refusals = [f"CINEMA_PAYMENTS__{name.upper()}__{field.upper()} is the public sandbox value"
+                    for field in self.credential_fields
+                    if _value(getattr(self, field)) == _value(type(self).model_fields[field].default)]
+        refusals += [f"CINEMA_PAYMENTS__{name.upper()}__{field.upper()} points at the local simulator"
+                     for field in self.endpoint_fields if urlsplit(getattr(self, field)).path.startswith("/sandbox/")]
+        return refusals
 
     def resolved(self, *, simulator: str | None, webhook: str, return_url: str) -> Self:
         defaults = self.defaults(simulator=simulator, webhook=webhook, return_url=return_url)
@@ -52,14 +68,13 @@ class VnpaySettings(GatewayCallSettings):
     return_url: str | None = None
     server_ip: str = "127.0.0.1"  # vnp_IpAddr of our querydr and refund calls
 
+    credential_fields = ("tmn_code", "hash_secret")
+    endpoint_fields = ("pay_url", "api_url")
+
     def defaults(self, *, simulator: str | None, webhook: str, return_url: str) -> dict[str, Any]:
         return {"pay_url": simulator and f"{simulator}/paymentv2/vpcpay.html",
                 "api_url": simulator and f"{simulator}/merchant_webapi/api/transaction",
                 "ipn_url": webhook, "return_url": return_url}
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.pay_url and self.api_url)
 
 
 class MomoSettings(GatewayCallSettings):
@@ -73,12 +88,11 @@ class MomoSettings(GatewayCallSettings):
     ipn_url: str | None = None
     return_url: str | None = None
 
+    credential_fields = ("partner_code", "access_key", "secret_key")
+    endpoint_fields = ("endpoint",)
+
     def defaults(self, *, simulator: str | None, webhook: str, return_url: str) -> dict[str, Any]:
         return {"endpoint": simulator, "ipn_url": webhook, "return_url": return_url}
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.endpoint)
 
 
 class ZalopaySettings(GatewayCallSettings):
@@ -91,12 +105,11 @@ class ZalopaySettings(GatewayCallSettings):
     callback_url: str | None = None
     return_url: str | None = None
 
+    credential_fields = ("app_id", "key1", "key2")
+    endpoint_fields = ("endpoint",)
+
     def defaults(self, *, simulator: str | None, webhook: str, return_url: str) -> dict[str, Any]:
         return {"endpoint": simulator, "callback_url": webhook, "return_url": return_url}
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.endpoint)
 
 
 class BreakerSettings(BaseModel):
@@ -110,7 +123,7 @@ class BreakerSettings(BaseModel):
 class SandboxSettings(BaseModel):
     """The local gateway simulators served by the API under /sandbox."""
 
-    enabled: bool | None = None  # None: on in development and test, off elsewhere
+    enabled: bool | None = None  # None or True: on in development and test; off elsewhere whatever it says
     ipn_retries: int = 2  # VNPay re-sends an IPN not answered 00/02 (about 10 times in 5-minute steps)
     ipn_retry_interval: timedelta = timedelta(seconds=2)
     zalopay_refund_processing: timedelta = timedelta(seconds=1)  # refunds answer 3 (processing) this long
@@ -126,7 +139,9 @@ class PaymentSettings(BaseModel):
     refund_poll_interval: timedelta = timedelta(seconds=5)  # RefundWorkflow's first poll; doubles each time
 
     def sandbox_enabled(self, env: str) -> bool:
-        return self.sandbox.enabled if self.sandbox.enabled is not None else env in DEVELOPMENT_ENVS
+        """On in development and test unless switched off; never elsewhere, whatever sandbox.enabled says
+        (the simulators accept the public sandbox keys and would confirm payments no one made)."""
+        return env in DEVELOPMENT_ENVS and self.sandbox.enabled is not False
 
     def resolved(self, *, public_base_url: str, env: str) -> PaymentSettings:
         """A copy with every unset URL filled in: our webhooks and return routes, and, while the sandbox
@@ -141,6 +156,15 @@ class PaymentSettings(BaseModel):
     def gateways(self) -> dict[str, GatewayCallSettings]:
         """Each gateway's settings by its URL name (vnpay, momo, zalopay): the fields of that type."""
         return {name: value for name, value in self if isinstance(value, GatewayCallSettings)}
+
+    def production_refusals(self) -> list[str]:
+        """What keeps an enabled gateway from running outside development (empty: nothing)."""
+        return [refusal for name, gateway in self.gateways().items() for refusal in gateway.production_refusals(name)]
+
+
+def _value(setting: object) -> object:
+    """A setting's plain value (a secret's text)."""
+    return setting.get_secret_value() if isinstance(setting, SecretStr) else setting
 
 
 def payment_settings(settings: Settings) -> PaymentSettings:

@@ -42,9 +42,9 @@ pytestmark = pytest.mark.usefixtures("worker")
 
 
 @pytest.fixture(autouse=True)
-async def clean_sandbox(client: httpx.AsyncClient, redis: Redis) -> AsyncIterator[None]:
+async def clean_sandbox(sandbox: httpx.AsyncClient, redis: Redis) -> AsyncIterator[None]:
     yield
-    await client.delete("/sandbox/faults")
+    await sandbox.delete("/sandbox/faults")
     keys = [key async for key in redis.scan_iter("payments:breaker:*")]
     if keys:
         await redis.delete(*keys)
@@ -103,11 +103,12 @@ class TestStartPayment:
 
 
 class TestSettlePayment:
-    async def test_no_ipn_then_the_query_settles(self, client: httpx.AsyncClient, env: ActivityEnvironment,
+    async def test_no_ipn_then_the_query_settles(self, client: httpx.AsyncClient,
+                                                 sandbox: httpx.AsyncClient, env: ActivityEnvironment,
                                                  payments: PaymentActivities, sessionmaker: SessionMaker) -> None:
         request, result = await started(env, payments, "MoMo")
         row = await payment_row(sessionmaker, result.payment_id)
-        await set_faults(client, "MoMo", row.order_ref or "", drop_ipn=True)
+        await set_faults(sandbox, "MoMo", row.order_ref or "", drop_ipn=True)
         before = await env.run(payments.settle_payment, request.booking_id)
         assert (before.status, before.payment_id) == (port.SettlementStatus.PENDING, result.payment_id)
         await act(client, page(result.payment_id, result.payment_url))
@@ -220,14 +221,15 @@ async def lock_payment_now(sessionmaker: SessionMaker, payment_id: uuid.UUID) ->
         return (await session.exec(select(Payment).where(Payment.id == payment_id).with_for_update())).one()
 
 
-async def paid_and_slow(client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
+async def paid_and_slow(client: httpx.AsyncClient,
+                        sandbox: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
                         sessionmaker: SessionMaker, method: str, *,
                         delay_ms: int) -> tuple[Any, port.RefundPaymentInput]:
     """A paid payment whose gateway answers slowly from now on, and a full refund of it to send."""
     request, result = await started(env, payments, method)
     await act(client, page(result.payment_id, result.payment_url))
     row = await payment_row(sessionmaker, result.payment_id)
-    await set_faults(client, method, row.order_ref or "", delay_ms=delay_ms)
+    await set_faults(sandbox, method, row.order_ref or "", delay_ms=delay_ms)
     return result, port.RefundPaymentInput(booking_id=request.booking_id, refund_id=uuid.uuid4(), amount=AMOUNT,
                                            reason="SEATS_LOST")
 
@@ -236,9 +238,9 @@ class TestNoGatewayCallInsideATransaction:
     """Commit what we know, call the gateway with no transaction open, record the answer once."""
 
     async def test_a_slow_refund_does_not_hold_the_payment_row(
-            self, client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
-            sessionmaker: SessionMaker) -> None:
-        result, refund = await paid_and_slow(client, env, payments, sessionmaker, "VNPay", delay_ms=3_000)
+            self, client: httpx.AsyncClient, sandbox: httpx.AsyncClient, env: ActivityEnvironment,
+            payments: PaymentActivities, sessionmaker: SessionMaker) -> None:
+        result, refund = await paid_and_slow(client, sandbox, env, payments, sessionmaker, "VNPay", delay_ms=3_000)
         sending = asyncio.ensure_future(env.run(payments.refund_payment, refund))
         await asyncio.sleep(1)  # the refund is recorded and the gateway is answering slowly
         assert not sending.done()
@@ -250,9 +252,9 @@ class TestNoGatewayCallInsideATransaction:
         assert (await payment_row(sessionmaker, result.payment_id)).status.value == "Refunded"
 
     async def test_a_slow_checkout_commits_the_payment_first(
-            self, client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
+            self, sandbox: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
             sessionmaker: SessionMaker) -> None:
-        response = await client.put("/sandbox/faults", json={"delayMs": 3_000})
+        response = await sandbox.put("/sandbox/faults", json={"delayMs": 3_000})
         assert response.status_code == 200, response.text
         request = start_input("MoMo")
         opening = asyncio.ensure_future(env.run(payments.start_payment, request))
@@ -264,9 +266,9 @@ class TestNoGatewayCallInsideATransaction:
         assert (await payment_row(sessionmaker, payment.id)).pay_url == started_.payment_url
 
     async def test_two_refunds_at_once_are_recorded_once(
-            self, client: httpx.AsyncClient, env: ActivityEnvironment, payments: PaymentActivities,
-            sessionmaker: SessionMaker) -> None:
-        result, refund = await paid_and_slow(client, env, payments, sessionmaker, "MoMo", delay_ms=1_000)
+            self, client: httpx.AsyncClient, sandbox: httpx.AsyncClient, env: ActivityEnvironment,
+            payments: PaymentActivities, sessionmaker: SessionMaker) -> None:
+        result, refund = await paid_and_slow(client, sandbox, env, payments, sessionmaker, "MoMo", delay_ms=1_000)
         both = await asyncio.gather(env.run(payments.refund_payment, refund), env.run(payments.refund_payment, refund))
         assert {answer.status for answer in both} == {port.SettlementStatus.SUCCESS}
         refunded = await payment_row(sessionmaker, result.payment_id)

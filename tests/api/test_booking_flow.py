@@ -98,16 +98,16 @@ async def test_cancel_on_the_gateway_page_frees_the_seats(client: httpx.AsyncCli
     await money_consistent(sessionmaker, [hold["bookingId"]])
 
 
-async def test_duplicate_ipn_confirms_once(client: httpx.AsyncClient, make_user: Any,
+async def test_duplicate_ipn_confirms_once(client: httpx.AsyncClient, sandbox: httpx.AsyncClient, make_user: Any,
                                            sessionmaker: SessionMaker) -> None:
     showtime, customer = await make_showtime(sessionmaker), await make_user()
     hold = (await lock(client, customer, showtime.id, await seat_ids(sessionmaker, showtime.id, "B7", "B8"))).json()
     order = await checkout(client, customer, hold["bookingId"], "VNPay")
-    await client.put("/sandbox/faults", json={"duplicateIpn": True})
+    await sandbox.put("/sandbox/faults", json={"duplicateIpn": True})
     try:
         await customer_acts_on_gateway_page(order["paymentUrl"], "pay")
     finally:
-        await client.delete("/sandbox/faults")
+        await sandbox.delete("/sandbox/faults")
     await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CONFIRMED)
     await money_consistent(sessionmaker, [hold["bookingId"]])
 
@@ -137,17 +137,17 @@ async def test_paid_booking_cancelled_days_ahead_is_refunded_at_the_gateway(
 
 
 async def test_ipn_lost_but_the_gateway_query_confirms_at_the_deadline(
-        client: httpx.AsyncClient, make_user: Any, sessionmaker: SessionMaker) -> None:
+        client: httpx.AsyncClient, sandbox: httpx.AsyncClient, make_user: Any, sessionmaker: SessionMaker) -> None:
     """The customer paid but the IPN never arrives: when the hold ends the saga asks the gateway, which says
     paid, so the booking is confirmed rather than the money kept without a ticket."""
     showtime, customer = await make_showtime(sessionmaker), await make_user()
     hold = (await lock(client, customer, showtime.id, await seat_ids(sessionmaker, showtime.id, "B9", "B10"))).json()
     order = await checkout(client, customer, hold["bookingId"], "VNPay")
-    await client.put("/sandbox/faults", json={"dropIpn": True})
+    await sandbox.put("/sandbox/faults", json={"dropIpn": True})
     try:
         await customer_acts_on_gateway_page(order["paymentUrl"], "pay")
     finally:
-        await client.delete("/sandbox/faults")
+        await sandbox.delete("/sandbox/faults")
     await asyncio.sleep(1)
     assert (await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.PENDING)).qr_code is None
     row = await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CONFIRMED, timeout=60)

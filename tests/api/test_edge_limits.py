@@ -122,25 +122,15 @@ def test_the_served_api_trusts_forwarded_headers_only_from_configured_proxies() 
 
 
 async def test_cors_preflight_lets_in_only_configured_origins(settings: Settings) -> None:
-    import uvicorn
+    from tests.conftest import in_process_api
 
-    from api.app import create_app
-    from infra.processes import free_port, wait_until
-    from tests.conftest import stop_server
-
-    port = free_port()
-    app = create_app(settings.model_copy(update={"cors_origins": "https://app.example.com"}))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    await asyncio.to_thread(wait_until, lambda: server.started, timeout=30, what="CORS API")
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
-            allowed = await http.options("/api/auth/login", headers={"Origin": "https://app.example.com", **ask})
-            refused = await http.options("/api/auth/login", headers={"Origin": "https://evil.example", **ask})
-    finally:
-        await stop_server(server, task)
+    async with in_process_api(settings.model_copy(update={"cors_origins": "https://app.example.com"})) as http:
+        ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+        allowed = await http.options("/api/auth/login", headers={"Origin": "https://app.example.com", **ask})
+        refused = await http.options("/api/auth/login", headers={"Origin": "https://evil.example", **ask})
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
     assert refused.status_code == 400
     assert "access-control-allow-origin" not in refused.headers
+    assert refused.json()["error"] == {"code": "CORS_REFUSED", "details": {"refused": ["origin"]},
+                                       "message": "This cross-origin request is not allowed (origin)."}

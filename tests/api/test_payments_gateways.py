@@ -38,9 +38,9 @@ pytestmark = pytest.mark.usefixtures("worker")
 
 
 @pytest.fixture(autouse=True)
-async def clean_sandbox(client: httpx.AsyncClient, redis: Redis) -> AsyncIterator[None]:
+async def clean_sandbox(sandbox: httpx.AsyncClient, redis: Redis) -> AsyncIterator[None]:
     yield
-    await client.delete("/sandbox/faults")
+    await sandbox.delete("/sandbox/faults")
     keys = [key async for key in redis.scan_iter("payments:breaker:*")]
     if keys:
         await redis.delete(*keys)
@@ -115,13 +115,14 @@ def sim_answers(method: str, order: dict[str, Any]) -> list[object]:
 @pytest.mark.parametrize("method", METHODS)
 class TestPay:
     async def test_the_signed_ipn_settles_and_the_return_url_only_displays(
-            self, client: httpx.AsyncClient, staff: Any, method: str, sessionmaker: SessionMaker) -> None:
+            self, client: httpx.AsyncClient,
+            sandbox: httpx.AsyncClient, staff: Any, method: str, sessionmaker: SessionMaker) -> None:
         payment = await open_payment(client, staff.headers, method)
         assert payment["status"] == "Pending" and payment["orderRef"]
         back = await act(client, payment)
         paid = await read(client, staff.headers, payment["id"])
         assert paid["status"] == "Success" and paid["paidAmount"] == AMOUNT and paid["transactionId"]
-        assert sim_answers(method, await sim_order(client, method, payment["orderRef"])) == [SETTLED[method]]
+        assert sim_answers(method, await sim_order(sandbox, method, payment["orderRef"])) == [SETTLED[method]]
         shown = await client.get(back.headers["location"])
         assert shown.status_code == 200, shown.text
         assert shown.json() | {"message": None} == {
@@ -133,9 +134,9 @@ class TestPay:
         assert ("Inbound", "return", True) in kinds and ("Outbound", "create", None) in kinds
 
     async def test_a_tampered_return_url_is_not_trusted_and_changes_nothing(
-            self, client: httpx.AsyncClient, staff: Any, method: str) -> None:
+            self, client: httpx.AsyncClient, sandbox: httpx.AsyncClient, staff: Any, method: str) -> None:
         payment = await open_payment(client, staff.headers, method)
-        await set_faults(client, method, payment["orderRef"], drop_ipn=True)
+        await set_faults(sandbox, method, payment["orderRef"], drop_ipn=True)
         back = await act(client, payment)
         tampered = back.headers["location"].replace("amount=150000", "amount=1000").replace(
             "vnp_Amount=15000000", "vnp_Amount=100000")
@@ -160,11 +161,12 @@ class TestPay:
 @pytest.mark.parametrize("method", METHODS)
 class TestIpnRules:
     async def test_a_duplicate_ipn_is_acknowledged_and_changes_nothing(
-            self, client: httpx.AsyncClient, staff: Any, method: str, sessionmaker: SessionMaker) -> None:
+            self, client: httpx.AsyncClient,
+            sandbox: httpx.AsyncClient, staff: Any, method: str, sessionmaker: SessionMaker) -> None:
         payment = await open_payment(client, staff.headers, method)
-        await set_faults(client, method, payment["orderRef"], duplicate_ipn=True)
+        await set_faults(sandbox, method, payment["orderRef"], duplicate_ipn=True)
         await act(client, payment)
-        answers = sim_answers(method, await sim_order(client, method, payment["orderRef"]))
+        answers = sim_answers(method, await sim_order(sandbox, method, payment["orderRef"]))
         assert sorted(map(str, answers)) == sorted(map(str, [SETTLED[method], ALREADY[method]]))
         paid = await read(client, staff.headers, payment["id"])
         assert paid["status"] == "Success" and paid["refunds"] == [] and paid["flag"] is None
@@ -191,11 +193,12 @@ class TestIpnRules:
         assert [(m.signature_valid, m.payment_id) for m in journal] == [(True, None)]
 
     async def test_a_wrong_amount_is_refused_recorded_flagged_and_refunded(
-            self, client: httpx.AsyncClient, staff: Any, method: str, sessionmaker: SessionMaker) -> None:
+            self, client: httpx.AsyncClient,
+            sandbox: httpx.AsyncClient, staff: Any, method: str, sessionmaker: SessionMaker) -> None:
         payment = await open_payment(client, staff.headers, method)
-        await set_faults(client, method, payment["orderRef"], paid_amount=120_000)
+        await set_faults(sandbox, method, payment["orderRef"], paid_amount=120_000)
         await act(client, payment)
-        order = await sim_order(client, method, payment["orderRef"])
+        order = await sim_order(sandbox, method, payment["orderRef"])
         assert sim_answers(method, order)[0] == WRONG_AMOUNT[method]
         refused = await read(client, staff.headers, payment["id"])
         assert (refused["status"], refused["flag"], refused["paidAmount"]) == ("Failed", "AmountMismatch", 120_000)
@@ -204,23 +207,25 @@ class TestIpnRules:
                                 lambda p: p["refundedAmount"] == 120_000, timeout=40)
         assert [(r["amount"], r["status"], r["automatic"]) for r in done["refunds"]] == [(120_000, "Completed", True)]
         assert done["status"] == "Failed"  # never accepted; the money went back
-        order = await sim_order(client, method, payment["orderRef"])
+        order = await sim_order(sandbox, method, payment["orderRef"])
         assert (order.get("refunded"), len(await refunds_of(sessionmaker, payment["id"]))) == (120_000, 1)
 
-    async def test_a_missing_ipn_is_settled_by_a_query(self, client: httpx.AsyncClient, staff: Any,
+    async def test_a_missing_ipn_is_settled_by_a_query(self, client: httpx.AsyncClient,
+                                                       sandbox: httpx.AsyncClient, staff: Any,
                                                        method: str) -> None:
         payment = await open_payment(client, staff.headers, method)
-        await set_faults(client, method, payment["orderRef"], drop_ipn=True)
+        await set_faults(sandbox, method, payment["orderRef"], drop_ipn=True)
         await act(client, payment)
         assert (await read(client, staff.headers, payment["id"]))["status"] == "Pending"
         queried = await client.post(f"/api/payments/{payment['id']}/query", headers=staff.headers)
         assert queried.status_code == 200, queried.text
         assert (queried.json()["status"], queried.json()["paidAmount"]) == ("Success", AMOUNT)
 
-    async def test_a_late_ipn_arrives_after_the_browser_came_back(self, client: httpx.AsyncClient, staff: Any,
+    async def test_a_late_ipn_arrives_after_the_browser_came_back(self, client: httpx.AsyncClient,
+                                                                  sandbox: httpx.AsyncClient, staff: Any,
                                                                    method: str) -> None:
         payment = await open_payment(client, staff.headers, method)
-        await set_faults(client, method, payment["orderRef"], late_ipn_ms=1500)
+        await set_faults(sandbox, method, payment["orderRef"], late_ipn_ms=1500)
         await act(client, payment)
         assert (await read(client, staff.headers, payment["id"]))["status"] == "Pending"
         late = await eventually(lambda: read(client, staff.headers, payment["id"]),
@@ -230,7 +235,8 @@ class TestIpnRules:
 
 @pytest.mark.parametrize("method", METHODS)
 class TestRefunds:
-    async def test_partial_then_the_rest_then_nothing_left(self, client: httpx.AsyncClient, staff: Any,
+    async def test_partial_then_the_rest_then_nothing_left(self, client: httpx.AsyncClient,
+                                                           sandbox: httpx.AsyncClient, staff: Any,
                                                              manager: Any, method: str) -> None:
         payment = await open_payment(client, staff.headers, method)
         await act(client, payment)
@@ -249,7 +255,7 @@ class TestRefunds:
         full = await eventually(lambda: read(client, staff.headers, payment["id"]),
                                 lambda p: p["status"] == "Refunded", timeout=40)
         assert full["refundedAmount"] == AMOUNT and {r["status"] for r in full["refunds"]} == {"Completed"}
-        assert (await sim_order(client, method, payment["orderRef"]))["refunded"] == AMOUNT
+        assert (await sim_order(sandbox, method, payment["orderRef"]))["refunded"] == AMOUNT
         more = await client.post(url, headers={**manager.headers, "Idempotency-Key": uuid.uuid4().hex},
                                  json={"amount": 1_000, "reason": "again"})
         assert more.status_code == 409, more.text
@@ -271,17 +277,17 @@ class TestRefunds:
 
 class TestRefundThroughAnOutage:
     async def test_a_5xx_leaves_the_refund_pending_and_refundworkflow_finishes_it(
-            self, client: httpx.AsyncClient, staff: Any, manager: Any) -> None:
+            self, client: httpx.AsyncClient, sandbox: httpx.AsyncClient, staff: Any, manager: Any) -> None:
         payment = await open_payment(client, staff.headers, "MoMo")
         await act(client, payment)
-        await set_faults(client, "MoMo", payment["orderRef"], fail_with_5xx=["refund"])
+        await set_faults(sandbox, "MoMo", payment["orderRef"], fail_with_5xx=["refund"])
         refund = await client.post(f"/api/payments/{payment['id']}/refund", headers=manager.headers,
                                    json={"reason": "show cancelled", "refundId": str(uuid.uuid4())})
         assert refund.status_code == 201 and refund.json()["status"] == "Pending", refund.text
         assert "GATEWAY_UNAVAILABLE" in refund.json()["failureReason"]
-        await client.delete("/sandbox/faults")
+        await sandbox.delete("/sandbox/faults")
         done = await eventually(lambda: read(client, staff.headers, payment["id"]),
                                 lambda p: p["status"] == "Refunded", timeout=40)
         assert done["refunds"][0]["status"] == "Completed"
-        assert (await sim_order(client, "MoMo", payment["orderRef"]))["refunded"] == AMOUNT
+        assert (await sim_order(sandbox, "MoMo", payment["orderRef"]))["refunded"] == AMOUNT
 

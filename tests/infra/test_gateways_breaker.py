@@ -32,9 +32,9 @@ COOLDOWN = timedelta(seconds=1)
 
 
 @pytest.fixture(autouse=True)
-async def clean_sandbox(client: httpx.AsyncClient, redis: Redis) -> AsyncIterator[None]:
+async def clean_sandbox(sandbox: httpx.AsyncClient, redis: Redis) -> AsyncIterator[None]:
     yield
-    await client.delete("/sandbox/faults")
+    await sandbox.delete("/sandbox/faults")
     keys = [key async for key in redis.scan_iter("payments:breaker:*")]
     if keys:
         await redis.delete(*keys)
@@ -96,10 +96,10 @@ class TestCircuitBreaker:
 
 class TestTimeoutsAndRetries:
     async def test_a_5xx_is_retried_with_backoff_then_reported_unavailable(
-            self, client: httpx.AsyncClient, redis: Redis, sessionmaker: SessionMaker, settings: Settings) -> None:
+            self, sandbox: httpx.AsyncClient, redis: Redis, sessionmaker: SessionMaker, settings: Settings) -> None:
         momo = gateways(settings, redis, sessionmaker, retries=2, failures=10)[PaymentMethod.MOMO]
         ref = order()
-        await set_faults(client, "MoMo", ref.order_ref, fail_with_5xx=["query"])
+        await set_faults(sandbox, "MoMo", ref.order_ref, fail_with_5xx=["query"])
         started = time.monotonic()
         with pytest.raises(GatewayUnavailable, match="HTTP 503"):
             await momo.query(ref, now=utcnow())
@@ -107,11 +107,11 @@ class TestTimeoutsAndRetries:
         sent = [m for m in await messages_of(sessionmaker, ref.order_ref) if m.direction.value == "Outbound"]
         assert len(sent) == 3  # the first try and two retries, each journaled with its answer
 
-    async def test_the_breaker_stops_the_retries(self, client: httpx.AsyncClient, redis: Redis,
+    async def test_the_breaker_stops_the_retries(self, sandbox: httpx.AsyncClient, redis: Redis,
                                                  sessionmaker: SessionMaker, settings: Settings) -> None:
         momo = gateways(settings, redis, sessionmaker, retries=5, failures=2)[PaymentMethod.MOMO]
         ref = order()
-        await set_faults(client, "MoMo", ref.order_ref, fail_with_5xx=["query"])
+        await set_faults(sandbox, "MoMo", ref.order_ref, fail_with_5xx=["query"])
         with pytest.raises(CircuitOpen):
             await momo.query(ref, now=utcnow())
         sent = [m for m in await messages_of(sessionmaker, ref.order_ref) if m.direction.value == "Outbound"]
@@ -119,11 +119,11 @@ class TestTimeoutsAndRetries:
         answers = [m for m in await messages_of(sessionmaker, ref.order_ref) if m.direction.value == "Inbound"]
         assert {m.http_status for m in answers} == {503}
 
-    async def test_a_slow_gateway_times_out(self, client: httpx.AsyncClient, redis: Redis,
+    async def test_a_slow_gateway_times_out(self, sandbox: httpx.AsyncClient, redis: Redis,
                                             sessionmaker: SessionMaker, settings: Settings) -> None:
         zalopay = gateways(settings, redis, sessionmaker, timeout=0.3)[PaymentMethod.ZALOPAY]
         ref = order(f"{utcnow().strftime('%y%m%d')}_{uuid.uuid4().hex}")
-        await set_faults(client, "ZaloPay", ref.order_ref, delay_ms=1500)
+        await set_faults(sandbox, "ZaloPay", ref.order_ref, delay_ms=1500)
         started = time.monotonic()
         with pytest.raises(GatewayUnavailable, match="no answer"):
             await zalopay.query(ref, now=utcnow())
@@ -144,11 +144,12 @@ class TestTimeoutsAndRetries:
 
 class TestBreakerAroundAGateway:
     async def test_opens_says_so_in_the_api_refuses_new_payments_then_closes(
-            self, client: httpx.AsyncClient, redis: Redis, sessionmaker: SessionMaker, settings: Settings,
+            self, client: httpx.AsyncClient,
+            sandbox: httpx.AsyncClient, redis: Redis, sessionmaker: SessionMaker, settings: Settings,
             make_user: Any) -> None:
         momo = gateways(settings, redis, sessionmaker)[PaymentMethod.MOMO]
         ref = order()
-        await set_faults(client, "MoMo", ref.order_ref, fail_with_5xx=["query"])
+        await set_faults(sandbox, "MoMo", ref.order_ref, fail_with_5xx=["query"])
         for _ in range(2):  # two failed calls open the circuit
             with pytest.raises(GatewayUnavailable):
                 await momo.query(ref, now=utcnow())
@@ -169,7 +170,7 @@ class TestBreakerAroundAGateway:
                                    params={"bookingId": str(booking)})
         assert history.json()["total"] == 0
 
-        await client.delete("/sandbox/faults")
+        await sandbox.delete("/sandbox/faults")
         await asyncio.sleep(COOLDOWN.total_seconds() + 0.1)
         methods = {m["method"]: m for m in (await client.get("/api/payments/methods")).json()}
         assert methods["MoMo"]["available"] is True  # half-open: a trial call may go through

@@ -18,6 +18,7 @@ from infra.gateways.sandbox.delivery import Delivery, deliver, post_json
 from infra.gateways.sandbox.deps import HttpDep, PublicRoute, RedisDep, SettingsDep
 from infra.gateways.sandbox.page import api_faults, checkout_page, error_page
 from infra.gateways.sandbox.store import SandboxStore
+from infra.gateways.sandbox.urls import under
 from infra.gateways.settings import MomoSettings, payment_settings
 
 router = APIRouter(prefix="/momo", route_class=PublicRoute)
@@ -62,6 +63,11 @@ async def create(request: Request, settings: SettingsDep, redis: RedisDep) -> JS
         return JSONResponse(_answer(body, ResultCode.BAD_FORMAT))
     if not momo_amount_ok(body.get("amount")):
         return JSONResponse(_answer(body, ResultCode.AMOUNT_OUT_OF_RANGE))
+    if not under(body.get("ipnUrl"), [config.momo.ipn_url]) or not under(body.get("redirectUrl"),
+                                                                          [config.momo.return_url]):
+        # Only our own webhook and return route: any other URL would make the simulator call or send anyone.
+        return JSONResponse(_answer(body, ResultCode.BAD_FORMAT, message="ipnUrl and redirectUrl must be the "
+                                    "merchant's registered webhook and return URLs."))
     if (replay := await store.get("request", request_id)) is not None:
         return JSONResponse(replay)  # a final answer is replayed for a repeated requestId
     if await store.get("order", order_id) is not None:

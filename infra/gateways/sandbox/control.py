@@ -1,5 +1,7 @@
 """The sandbox's control panel: fault switches for every order or one order, and a look at an order.
-Open to anyone, like the simulators themselves: it exists only while the sandbox is on."""
+Unlike the simulators it needs an Admin: a fault switch changes every customer's payments, and an order
+view shows what the simulator's callbacks were answered. The caller (api/app.py) passes the role rule in,
+so infra does not import the API."""
 
 # No `from __future__ import annotations`: the gateway path type is built per router, at definition time.
 from collections.abc import Sequence
@@ -8,13 +10,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, status
 
 from domain.shared.errors import NotFound
-from infra.gateways.sandbox.deps import PublicRoute, RedisDep
+from infra.gateways.sandbox.deps import RedisDep
 from infra.gateways.sandbox.store import GLOBAL_FAULTS, Faults, SandboxStore, clear_faults, order_faults_key, set_faults
 
 
-def control_router(gateways: Sequence[str]) -> APIRouter:
-    """The control panel for these gateways (their names in the URL)."""
-    router = APIRouter(prefix="", route_class=PublicRoute)
+def control_router(gateways: Sequence[str], admin: Any) -> APIRouter:
+    """The control panel for these gateways (their names in the URL); `admin` is the dependency that admits
+    only Admins (api/deps.py require_role(Role.ADMIN)), shown in OpenAPI as the route's security."""
+    router = APIRouter(prefix="", dependencies=[admin])
     GatewayName = Annotated[str, Path(pattern=f"^({'|'.join(gateways)})$")]  # noqa: N806
 
     @router.get("/faults", response_model=Faults, summary="Sandbox: the fault switches for every order")

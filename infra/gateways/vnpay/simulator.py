@@ -17,6 +17,7 @@ from infra.gateways.sandbox.delivery import Delivery, deliver, get
 from infra.gateways.sandbox.deps import HttpDep, PublicRoute, RedisDep, SettingsDep
 from infra.gateways.sandbox.page import api_faults, checkout_page, error_page
 from infra.gateways.sandbox.store import SandboxStore
+from infra.gateways.sandbox.urls import under
 from infra.gateways.settings import PaymentSettings, payment_settings
 from infra.gateways.vnpay import protocol as vnpay
 from infra.settings import Settings
@@ -52,6 +53,8 @@ async def _open_order(request: Request, settings: Settings, store: SandboxStore,
         amount = from_vnpay_amount(params["vnp_Amount"])
         ref, return_url = params["vnp_TxnRef"], params["vnp_ReturnUrl"]
     except (KeyError, ValueError):
+        return None, "03"
+    if not under(return_url, [config.vnpay.return_url]):  # the browser goes back only to our return route
         return None, "03"
     order = await store.get("order", ref)
     if order is None:

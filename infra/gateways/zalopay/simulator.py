@@ -21,6 +21,7 @@ from infra.gateways.sandbox.delivery import Delivery, deliver, post_json
 from infra.gateways.sandbox.deps import HttpDep, PublicRoute, RedisDep, SettingsDep
 from infra.gateways.sandbox.page import api_faults, checkout_page, error_page
 from infra.gateways.sandbox.store import SandboxStore
+from infra.gateways.sandbox.urls import under
 from infra.gateways.settings import PaymentSettings, payment_settings
 from infra.gateways.zalopay import protocol as zalopay
 
@@ -67,6 +68,8 @@ async def create(request: Request, settings: SettingsDep, redis: RedisDep) -> JS
         return _answer(2, -402, "Invalid app or signature")
     if not zalopay.app_trans_id_is_current(ref, now) or not zalopay.app_time_is_fresh(int(fields["app_time"]), now):
         return _answer(2, -401, "Illegal data: app_trans_id must start with today's yymmdd, app_time be now")
+    if (refusal := _urls_refusal(fields, config)) is not None:
+        return refusal
     if not await store.claim("seen", ref):
         return _answer(2, -68, "Duplicate app_trans_id")
     token = secrets.token_urlsafe(16)
@@ -80,6 +83,21 @@ async def create(request: Request, settings: SettingsDep, redis: RedisDep) -> JS
     url = f"{settings.resolved_public_base_url}/sandbox/zalopay/openinapp?order={token}"
     return _answer(1, 1, "Giao dịch thành công", order_url=url, zp_trans_token=token, order_token=token,
                    qr_code=url)
+
+
+def _urls_refusal(fields: dict[str, Any], config: PaymentSettings) -> JSONResponse | None:
+    """Only our own callback and return routes are called or redirected to (no SSRF, no open redirect)."""
+    try:
+        embed = json.loads(str(fields.get("embed_data")))
+    except ValueError:
+        embed = None
+    if not isinstance(embed, dict):
+        return _answer(2, -401, "Illegal data: embed_data must be a JSON object string")
+    callback, redirect = fields.get("callback_url"), embed.get("redirecturl")
+    if (callback is not None and not under(callback, [config.zalopay.callback_url])) or (
+            redirect is not None and not under(redirect, [config.zalopay.return_url])):
+        return _answer(2, -401, "Illegal data: callback_url and redirecturl must be the app's registered URLs")
+    return None
 
 
 async def _order_of(store: SandboxStore, token: str) -> dict[str, Any] | None:
