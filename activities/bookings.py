@@ -110,9 +110,10 @@ class BookingActivities:
 
     @activity.defn
     async def cancel_booking(self, input: CancelBookingInput) -> None:
-        """Cancel the paid booking and put its seats back on sale (idempotent)."""
-        async with unit_of_work(self._sessionmaker) as session:
-            freed = await cancellations.cancel(session, plan=input.plan, reason=input.reason, now=utcnow())
+        """Cancel the paid booking and put its seats back on sale (idempotent); refuse a ticket used meanwhile."""
+        with as_application_error():
+            async with unit_of_work(self._sessionmaker) as session:
+                freed = await cancellations.cancel(session, plan=input.plan, reason=input.reason, now=utcnow())
         if freed:
             await seat_map_events.publish(self._redis, showtime_id=input.plan.showtime_id, status="Available",
                                           seat_ids=freed)

@@ -87,7 +87,7 @@ class PaymentActivities:
                 async with self._transaction() as session:
                     payment, _ = await payments_service.record_counter(
                         session, booking_id=input.booking_id, user_id=input.user_id, amount=input.amount,
-                        method=method, reference=None, staff_id=None, now=utcnow())
+                        method=method, reference=input.reference, staff_id=input.recorded_by, now=utcnow())
                     await completed(session)
         return port.PaymentStarted(payment_id=payment.id, payment_url=payment.pay_url,
                                    status=_STARTED.get(payment.status, port.SettlementStatus.FAILED))

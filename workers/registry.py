@@ -30,11 +30,13 @@ from infra.gateways.journal import MessageJournal
 from infra.gateways.settings import PaymentSettings
 from infra.mail import Mailer
 from infra.settings import Settings, ShowtimeSettings
+from infra.storage import media_storage
 from workers.subscribers import auth as auth_subscribers
 from workers.subscribers import bookings as bookings_subscribers
 from workers.subscribers import movies as movies_subscribers
 from workers.subscribers import payments as payments_subscribers
 from workers.subscribers import showtimes as showtimes_subscribers
+from workers.subscribers import users as users_subscribers
 from workers.sweep_schedule import ensure_sweep_schedule
 from workflows.booking import BookingWorkflow
 from workflows.cancellation import CancellationWorkflow, ShowtimeRefundsWorkflow
@@ -168,12 +170,15 @@ def subscriptions(client: Client, deps: WorkerDeps) -> list[Subscription]:
                                        verify_ttl=s.email_token_ttl, reset_ttl=s.reset_token_ttl)
     return [
         auth_subscribers.auth_mails(client, links),
+        auth_subscribers.password_resets(links),
         showtimes_subscribers.lifecycle_timers(client),
         showtimes_subscribers.seat_maps(deps.redis),
         movies_subscribers.lifecycle_timers(client),
         bookings_subscribers.showtime_refunds(client),
         bookings_subscribers.payment_results(client),
+        bookings_subscribers.refunded_tickets(client),
         payments_subscribers.refunds(client, refund_poll=deps.payments.refund_poll_interval),
+        users_subscribers.old_avatars(media_storage(s)),
     ]
 
 

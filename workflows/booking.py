@@ -60,6 +60,9 @@ SEATS_QUEUE_PATCH = "seats-on-showtimes-queue"
 # Sagas before this patch ran the bookings service's own steps as activities on its queue and wrote every
 # state to the SagaState search attribute.
 LEAN_STEPS_PATCH = "bookings-steps-local"
+# Sagas before this patch started a payment also for 0 VND (a 100%-off voucher), which the payments
+# service refused; since, a free booking records no payment and is confirmed as paid.
+FREE_BOOKING_PATCH = "free-booking"
 PASSING_STATES = frozenset({SagaState.VOUCHER_VALIDATED, SagaState.PAYMENT_PROCESSED, SagaState.POINTS_UPDATED,
                             SagaState.NOTIFICATIONS_SENT})
 
@@ -210,8 +213,10 @@ class BookingWorkflow:
                     raise refusal(e, "VOUCHER_FAILED") from e
                 discount, self._voucher_reserved = reserved.discount, True
                 self._set_state(SagaState.VOUCHER_VALIDATED)
+            # Nothing to pay (a 100%-off voucher): no gateway; the booking is paid as it stands.
+            free = hold.total_amount == discount and workflow.patched(FREE_BOOKING_PATCH)
             try:
-                started = await self._record_and_charge(request, discount)
+                started = await self._record_and_charge(request, discount, free=free)
             except StepFailed as e:
                 self._aborted = "CHECKOUT_FAILED"  # run() compensates once this handler has answered
                 raise refusal(e, "PAYMENT_UNAVAILABLE") from e
@@ -232,8 +237,28 @@ class BookingWorkflow:
                 self._state not in (SagaState.SEATS_LOCKED, SagaState.VOUCHER_VALIDATED)
                 or self._released or self._aborted or workflow.now() >= self._require_hold().expires_at):
             raise _refuse("NOT_HOLDING", "Nothing is held for this booking any more; pick seats again.")
+        if request.expected_amount is not None:
+            self._check_counter_payment(request)
 
-    async def _record_and_charge(self, request: CheckoutRequest, discount: int) -> pay.PaymentStarted:
+    def _check_counter_payment(self, request: CheckoutRequest) -> None:
+        """Money taken at the counter is recorded only for this hold, at its price (validators write no history)."""
+        if self._checkout is not None:
+            if (self._checkout.payment_method, self._checkout.final_amount) != (request.payment_method,
+                                                                                request.expected_amount):
+                raise ApplicationError("This booking already has a payment with another method or amount.", {
+                    "status": 409, "details": {"paymentId": str(self._checkout.payment_id),
+                                               "method": self._checkout.payment_method.value,
+                                               "amount": self._checkout.final_amount}},
+                    type="PAYMENT_EXISTS", non_retryable=True)
+            return
+        due = self._require_hold().total_amount
+        if request.expected_amount != due:
+            raise ApplicationError(f"This hold costs {due} VND, not {request.expected_amount}.",
+                                   {"status": 409, "details": {"amountDue": due}},
+                                   type="AMOUNT_MISMATCH", non_retryable=True)
+
+    async def _record_and_charge(self, request: CheckoutRequest, discount: int, *,
+                                 free: bool = False) -> pay.PaymentStarted:
         hold, booking = self._require_hold(), self._input
         # `close_booking` ends the unpaid booking (Cancelled or Expired); `cancel_booking` is the
         # CancellationWorkflow's cancellation of a paid one. Each name is one step, one activity, one event.
@@ -247,13 +272,16 @@ class BookingWorkflow:
                 seats=hold.seats, discount=discount, voucher_code=request.voucher_code,
                 payment_method=request.payment_method, expires_at=hold.expires_at), INTERACTIVE))
         self._set_state(SagaState.BOOKING_CREATED)
+        if free:
+            return pay.PaymentStarted(payment_id=None, payment_url=None, status=pay.SettlementStatus.SUCCESS)
         self._saga.on_failure("cancel_payment", lambda: workflow.execute_activity(
             pay.CANCEL_PAYMENT, booking.booking_id, task_queue=booking.payment_queue, **DURABLE))
         return await self._step("process_payment", "payments", workflow.execute_activity(
             pay.START_PAYMENT, pay.StartPaymentInput(
                 booking_id=booking.booking_id, user_id=booking.user_id, amount=hold.total_amount - discount,
                 method=request.payment_method, expires_at=hold.expires_at,
-                description=f"Cinema booking {booking.booking_id}"),
+                description=f"Cinema booking {booking.booking_id}", reference=request.reference,
+                recorded_by=None if request.payment_method.online else request.requester.user_id),
             result_type=pay.PaymentStarted, task_queue=booking.payment_queue, **INTERACTIVE))
 
     # Step 4 answer ----------------------------------------------------------------------------------
@@ -284,7 +312,8 @@ class BookingWorkflow:
         assert checkout is not None
         self._set_state(SagaState.PAYMENT_PROCESSED)
         self._saga.forget("cancel_payment")
-        self._saga.on_failure("refund_payment", lambda: self._start_refund(checkout.final_amount))
+        if checkout.final_amount:  # a free booking took no money: nothing to give back
+            self._saga.on_failure("refund_payment", lambda: self._start_refund(checkout.final_amount))
         try:
             await self._step("confirm_booking", "bookings", self._own_step(
                 BookingActivities.confirm_booking, ConfirmBookingInput(

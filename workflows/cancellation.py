@@ -96,9 +96,13 @@ class CancellationWorkflow:
                 self._refused = True
                 raise refusal(e, "CANCEL_FAILED") from e
             self._reason = request.reason or ("by the customer" if not request.requester.is_staff else "by staff")
-            await workflow.execute_activity_method(
-                BookingActivities.cancel_booking, CancelBookingInput(plan=plan, reason=self._reason),
-                task_queue=TaskQueue.BOOKINGS, **DURABLE)
+            try:
+                await workflow.execute_activity_method(
+                    BookingActivities.cancel_booking, CancelBookingInput(plan=plan, reason=self._reason),
+                    task_queue=TaskQueue.BOOKINGS, **DURABLE)
+            except ActivityError as e:  # the ticket was scanned at the door since the plan: nothing changed
+                self._refused = True
+                raise refusal(e, "CANCEL_FAILED") from e
             self._plan = plan
             self._set(SagaState.BOOKING_CANCELLED)
             return plan

@@ -21,7 +21,7 @@ from api.deps import (
 )
 from api.errors import error_body
 from domain.auth import service as auth_service
-from domain.auth.errors import InvalidToken, RefreshTokenReused
+from domain.auth.errors import EmailTaken, InvalidToken, RefreshTokenReused
 from domain.auth.schemas import (
     AccountPublic,
     ForgotPasswordRequest,
@@ -56,6 +56,10 @@ def _login_limit(settings: Settings) -> RateLimit:
     return RateLimit("login", settings.login_rate_limit, settings.login_rate_window)
 
 
+def _register_limit(settings: Settings) -> RateLimit:
+    return RateLimit("register", settings.login_rate_limit, settings.login_rate_window)
+
+
 def _reset_limit(settings: Settings) -> RateLimit:
     return RateLimit("password-reset", settings.login_rate_limit, settings.login_rate_window)
 
@@ -74,18 +78,27 @@ def _token_response(pair: TokenPair) -> TokenResponse:
     )
 
 
-@open_routes.post("/register", status_code=status.HTTP_201_CREATED, response_model=TokenResponse,
-                  summary="Create a customer account and mail an email-verification link")
-async def register(body: RegisterRequest, session: SessionDep, settings: SettingsDep) -> TokenResponse:
-    """The mail follows the commit (event user.registered, sent by the auth mail sender)."""
-    now = utcnow()
-    account = await auth_service.create_account(session, email=body.email, password=body.password,
-                                                first_name=body.first_name, last_name=body.last_name)
-    await auth_service.request_email_verification(session, account=account, ttl=settings.email_token_ttl, now=now,
-                                                  key=settings.jwt_secret.get_secret_value(),
-                                                  first_name=body.first_name)
-    pair = await auth_service.issue_tokens(session, account=account, policy=_policy(settings), now=now)
-    return _token_response(pair)
+@open_routes.post("/register", status_code=status.HTTP_202_ACCEPTED, response_model=Message,
+                  summary="Sign up: creates a customer account and mails a verification link; then sign in "
+                          "(the answer is the same whether the email is taken)")
+async def register(body: RegisterRequest, request: Request, session: SessionDep, settings: SettingsDep,
+                   redis: RedisDep) -> Message:
+    """A new email gets an account, usable at once through /login, and the verification mail (event
+    user.registered). An email that has an account already gets a mail telling its owner so (event
+    user.registration.repeated) and nothing changes. Either way the answer is this 202 after the same work, so
+    nobody learns which emails have accounts; the mails follow the commit."""
+    limit, subject = _register_limit(settings), f"{_client_ip(request)}:{body.email.lower()}"
+    await limit.take(redis, subject)
+    try:
+        account = await auth_service.create_account(session, email=body.email, password=body.password,
+                                                    first_name=body.first_name, last_name=body.last_name)
+    except EmailTaken:
+        await auth_service.registration_repeated(session, email=body.email, password=body.password)
+    else:
+        await auth_service.request_email_verification(session, account=account, ttl=settings.email_token_ttl,
+                                                      now=utcnow(), key=settings.jwt_secret.get_secret_value(),
+                                                      first_name=body.first_name)
+    return Message(message="Check your inbox: we sent a link to finish signing up. You can sign in now.")
 
 
 @open_routes.post("/login", response_model=TokenResponse, summary="Sign in with email and password")
@@ -119,13 +132,8 @@ async def forgot_password(body: ForgotPasswordRequest, request: Request, session
                           settings: SettingsDep, redis: RedisDep) -> Message:
     limit, subject = _reset_limit(settings), f"{_client_ip(request)}:{body.email.lower()}"
     await limit.take(redis, subject)
-    answer = Message(message="If an account exists for this email, a reset link is on its way.")
-    account = await auth_service.account_by_email(session, email=body.email)
-    if account is None or not account.is_active:
-        return answer
-    await auth_service.request_password_reset(session, account=account, ttl=settings.reset_token_ttl, now=utcnow(),
-                                              key=settings.jwt_secret.get_secret_value())
-    return answer
+    await auth_service.ask_password_reset(session, email=body.email)  # looked up after this answer
+    return Message(message="If an account exists for this email, a reset link is on its way.")
 
 
 @open_routes.post("/reset-password", response_model=Message,

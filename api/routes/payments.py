@@ -24,7 +24,11 @@ from api.deps import (
     SessionDep,
     SettingsDep,
     StaffUser,
+    TemporalDep,
 )
+from api.sagas import update_saga
+from domain.bookings.schemas import CheckoutRequest, CheckoutView, Requester
+from domain.contracts.workflow_ids import booking_workflow_id
 from domain.payments import calls as payments_calls
 from domain.payments import queries as payments_queries
 from domain.payments import service as payments_service
@@ -49,6 +53,7 @@ from domain.shared.time import utcnow
 from infra.db import unit_of_work
 from infra.gateways.journal import MessageJournal, notice_message
 from infra.gateways.registry import PROVIDERS
+from workflows.booking import BookingWorkflow
 
 log = logging.getLogger("cinema.payments")
 
@@ -117,15 +122,28 @@ async def create_payment(body: PaymentCreate, request: Request, response: Respon
 
 
 @user_routes.post("/counter", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,
-                  summary="Record a cash or card payment taken at the counter (Staff); idempotent on the booking")
+                  responses={200: {"description": "The same payment again"},
+                             404: {"description": "No such booking"},
+                             409: {"description": "Nothing held any more (NOT_HOLDING), not the hold's price "
+                                                  "(AMOUNT_MISMATCH), or another payment exists (PAYMENT_EXISTS)"}},
+                  summary="Record a cash or card payment taken at the counter for a held booking (Staff); "
+                          "idempotent on the booking")
 async def record_counter_payment(body: CounterPaymentCreate, response: Response, staff: StaffUser,
-                                 session: SessionDep) -> PaymentPublic:
-    """Event payment.success (in this transaction) tells the booking saga."""
-    payment, created = await payments_service.record_counter(
-        session, booking_id=body.booking_id, user_id=body.user_id, amount=body.amount, method=body.method,
-        reference=body.reference, staff_id=staff.user_id, now=utcnow())
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return payments_queries.to_public(payment, [])
+                                 session: SessionDep, temporal: TemporalDep) -> PaymentPublic:
+    """The booking's saga records it as its checkout: only while the seats are held and only at the hold's
+    price, so money is never recorded for a booking that does not exist, has lapsed, or costs otherwise."""
+    again = await payments_service.counter_payment_again(session, booking_id=body.booking_id, amount=body.amount,
+                                                         method=body.method)
+    if again is not None:
+        response.status_code = status.HTTP_200_OK
+        return await payments_queries.get_payment(session, payment_id=again.id)
+    handle = temporal.get_workflow_handle_for(BookingWorkflow.run, booking_workflow_id(body.booking_id))
+    view: CheckoutView = await update_saga(handle, BookingWorkflow.checkout, CheckoutRequest(
+        requester=Requester(user_id=staff.user_id, is_staff=True), voucher_code=None, payment_method=body.method,
+        expected_amount=body.amount, reference=body.reference))
+    if view.payment_id is None:  # the saga found nothing to pay (amounts are positive: not reached)
+        raise NotFound("This booking has nothing to pay.")
+    return await payments_queries.get_payment(session, payment_id=view.payment_id)
 
 
 @user_routes.get("/history", response_model=Page[PaymentPublic],

@@ -27,13 +27,13 @@ from domain.users.schemas import (
     ProfilePublic,
     ProfileUpdate,
 )
-from infra.storage import LocalDiskStorage, Storage
+from infra.storage import Storage, media_storage
 
 MULTIPART_SLACK = 64 * 1024  # boundaries and part headers around the file itself
 
 
 async def get_storage(settings: SettingsDep) -> Storage:
-    return LocalDiskStorage(settings.resolved_media_dir, settings.resolved_public_base_url + "/media")
+    return media_storage(settings)
 
 
 StorageDep = Annotated[Storage, Depends(get_storage)]

@@ -29,3 +29,18 @@ def reset_password_mail(*, to: str, link: str, hours: int) -> OutgoingMail:
                  "You (or someone) asked to reset your password. If it was not you, ignore this mail.",
                  link, hours)
 
+
+
+def account_exists_mail(*, to: str, sign_in: str, forgot: str) -> OutgoingMail:
+    """Someone signed up with this email, which has an account: its owner is told, with no secret link."""
+    lines_vi = ["Ai đó (có thể là bạn) vừa đăng ký bằng email này, nhưng bạn đã có tài khoản.",
+                f"Đăng nhập tại: {sign_in}", f"Quên mật khẩu? Yêu cầu đặt lại tại: {forgot}",
+                "Nếu không phải bạn, hãy bỏ qua email này: tài khoản của bạn không thay đổi."]
+    lines_en = ["Someone (maybe you) just signed up with this email, but you already have an account.",
+                f"Sign in at: {sign_in}", f"Forgot your password? Ask for a reset at: {forgot}",
+                "If it was not you, ignore this mail: nothing changed on your account."]
+    text = "\n".join(lines_vi) + "\n\n" + "\n".join(lines_en) + "\n"
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines_vi) + "<hr>" + "".join(
+        f"<p>{html.escape(line)}</p>" for line in lines_en)
+    return OutgoingMail(to=to, subject="Bạn đã có tài khoản / You already have an account — Cinema", text=text,
+                        html=body)

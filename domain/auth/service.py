@@ -21,7 +21,14 @@ from domain.auth.models import Account, OAuthIdentity, OneTimeToken, RefreshToke
 from domain.auth.passwords import hash_password, verify_password
 from domain.auth.repository import AuthRepository
 from domain.auth.tokens import hash_secret, issue_access_token, mailed_secret, new_secret
-from domain.contracts.events import EventModel, PasswordResetRequested, Topic, UserRegistered
+from domain.contracts.events import (
+    EventModel,
+    PasswordResetAsked,
+    PasswordResetRequested,
+    RegistrationRepeated,
+    Topic,
+    UserRegistered,
+)
 from domain.shared.errors import NotFound
 from domain.shared.outbox import emit
 from domain.shared.roles import Role
@@ -58,7 +65,8 @@ async def create_account(session: AsyncSession, *, email: str, password: str | N
     account = Account(email=email.lower(), password_hash=hash_password(password) if password else None,
                       role=role, email_verified_at=verified_at)
     try:
-        await repo.add(account)
+        async with session.begin_nested():  # a lost race rolls back only this insert: the caller may go on
+            await repo.add(account)
     except IntegrityError as e:  # a concurrent registration of the same email won the race
         raise EmailTaken("An account with this email already exists.") from e
     await users_service.create_profile(session, user_id=account.id, email=account.email, first_name=first_name,
@@ -149,6 +157,29 @@ async def request_email_verification(session: AsyncSession, *, account: Account,
     return await _mailed_token(session, account=account, purpose=VERIFY_EMAIL, topic=Topic.USER_REGISTERED,
                                payload=UserRegistered(user_id=account.id, email=account.email, first_name=first_name),
                                ttl=ttl, now=now, key=key)
+
+
+async def registration_repeated(session: AsyncSession, *, email: str, password: str) -> None:
+    """Someone signed up with a taken email: tell the owner (user.registration.repeated). The password is
+    hashed and thrown away so this takes as long as creating an account: the caller learns nothing."""
+    hash_password(password)
+    account = await AuthRepository(session).account_by_email(email)
+    if account is not None:  # None only if it was deleted meanwhile
+        await emit(session, Topic.REGISTRATION_REPEATED, RegistrationRepeated(user_id=account.id,
+                                                                              email=account.email),
+                   aggregate_id=account.id)
+
+
+async def ask_password_reset(session: AsyncSession, *, email: str) -> None:
+    """user.password_reset.asked, for any email: the same work whether it has an account or not. The auth
+    service's consumer (workers/subscribers/auth.py) looks it up and sends the link to an active account."""
+    await emit(session, Topic.PASSWORD_RESET_ASKED, PasswordResetAsked(email=email.lower()),
+               aggregate_id=email_aggregate_id(email))
+
+
+def email_aggregate_id(email: str) -> uuid.UUID:
+    """An event's aggregate id for an email that may have no account (an email is longer than an id column)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"mailto:{email.lower()}")
 
 
 async def request_password_reset(session: AsyncSession, *, account: Account, ttl: timedelta, now: datetime,

@@ -33,6 +33,13 @@ async def plan(session: AsyncSession, *, booking_id: uuid.UUID, request: CancelR
         raise BookingNotCancellable(f"The booking is {booking.status.value}; only confirmed bookings are cancelled "
                                     "(release a hold instead).")
     ensure_not_checked_in(booking.checked_in_at)
+    if request.refunded_already is not None:
+        if not who.is_staff:
+            raise Forbidden("Only the payments desk cancels a booking for a refund it made.")
+        return CancellationPlan(booking_id=booking.id, user_id=booking.user_id, showtime_id=booking.showtime_id,
+                                paid=booking.final_amount, refund_percent=100, refund_amount=0,
+                                rule="refunded in full at the payments desk",
+                                refunded_already=request.refunded_already)
     if request.override_percent is not None:
         if not who.is_staff:
             raise Forbidden("Only staff may override the cancellation policy.")
@@ -52,11 +59,13 @@ async def cancel(session: AsyncSession, *, plan: CancellationPlan, reason: str, 
     if booking is None:
         raise BookingNotFound("No such booking.")
     if booking.status is BookingStatus.CONFIRMED:
+        # Checked again under the row lock check-in takes too: a ticket scanned since the plan wins.
+        ensure_not_checked_in(booking.checked_in_at)
         booking.status, booking.cancelled_at, booking.cancel_reason = BookingStatus.CANCELLED, now, reason
-        if plan.refund_amount:
+        if plan.refund_amount or plan.refunded_already:
             booking.payment_status = PaymentStatus.REFUNDED
         session.add(booking)
         await session.flush()
-        await bookings_service.emit_cancelled(session, booking, was_paid=True, refund_amount=plan.refund_amount,
-                                              now=now)
+        await bookings_service.emit_cancelled(session, booking, was_paid=True,
+                                              refund_amount=plan.refund_amount or plan.refunded_already, now=now)
     return await seat_claims.unbook(session, showtime_id=plan.showtime_id, booking_id=plan.booking_id)

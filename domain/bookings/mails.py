@@ -48,7 +48,7 @@ async def cancellation(session: AsyncSession, *, plan: CancellationPlan) -> Outg
     when = showtime.start_time.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
     lines = [
         f"Đặt vé đã được huỷ / Your booking is cancelled: {movie.title}, {when}",
-        f"Hoàn tiền / Refund: {plan.refund_amount:,} VND ({plan.refund_percent}%)",
+        f"Hoàn tiền / Refund: {plan.refund_amount or plan.refunded_already:,} VND ({plan.refund_percent}%)",
         "Tiền hoàn về phương thức thanh toán ban đầu / The refund goes back to your original payment method.",
     ]
     return OutgoingMail(to=profile.email, subject=f"Huỷ đặt vé / Booking cancelled — {movie.title}",

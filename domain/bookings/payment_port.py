@@ -32,10 +32,12 @@ class StartPaymentInput(BaseModel):
     method: str  # VNPay, MoMo, ZaloPay, Cash, Card
     expires_at: datetime  # the gateway's own expiry matches the seat hold
     description: str
+    reference: str | None = None  # a counter payment's receipt or card-slip number
+    recorded_by: uuid.UUID | None = None  # the staff member who took a counter payment
 
 
 class PaymentStarted(BaseModel):
-    payment_id: uuid.UUID
+    payment_id: uuid.UUID | None  # None: nothing to pay (a free booking), no payment was started
     payment_url: str | None  # where the customer pays; None for counter payments
     status: SettlementStatus  # Success at once for Cash/Card recorded by staff
 

@@ -140,6 +140,10 @@ class CheckoutRequest(BaseModel):
     requester: Requester
     voucher_code: str | None
     payment_method: PaymentMethod
+    # A payment taken at the counter (POST /api/payments/counter): the amount staff took, which must be the
+    # hold's, and the receipt or card-slip number.
+    expected_amount: int | None = None
+    reference: str | None = None
 
 
 class CheckoutView(ApiModel):
@@ -150,7 +154,7 @@ class CheckoutView(ApiModel):
     discount: int
     final_amount: int
     payment_method: PaymentMethod
-    payment_id: uuid.UUID
+    payment_id: uuid.UUID | None = Field(description="None when there is nothing to pay (finalAmount 0)")
     payment_url: str | None
     expires_at: datetime
     state: SagaState
@@ -168,6 +172,9 @@ class CancelRequest(BaseModel):
     requester: Requester
     reason: str | None = None
     override_percent: int | None = None
+    # Set when the payment was refunded in full by itself (a Manager at POST /api/payments/{id}/refund): the
+    # booking is cancelled with nothing more to refund, and this is what went back.
+    refunded_already: int | None = None
 
 
 class CancellationInput(BaseModel):
@@ -190,8 +197,9 @@ class CancellationPlan(ApiModel):
     showtime_id: uuid.UUID
     paid: int
     refund_percent: int
-    refund_amount: int
+    refund_amount: int  # what this cancellation refunds
     rule: str
+    refunded_already: int = 0  # what a refund of the payment itself returned before the cancellation
 
 
 class CancelBody(ApiModel):

@@ -123,6 +123,8 @@ async def check_in(session: AsyncSession, *, booking_id: uuid.UUID, now: datetim
         raise BookingNotFound("No such booking.")
     if booking.checked_in_at is not None:
         return False
+    if booking.status is not BookingStatus.CONFIRMED:  # cancelled since the scan was checked: its seat is free
+        raise TicketRefused("TICKET_CANCELLED", "This booking was cancelled.")
     booking.checked_in_at = now
     session.add(booking)
     await session.flush()

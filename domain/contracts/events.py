@@ -47,6 +47,9 @@ class Topic(StrEnum):
     MOVIE_DELETED = "movie.deleted"
     USER_REGISTERED = "user.registered"
     PASSWORD_RESET_REQUESTED = "user.password_reset.requested"
+    PASSWORD_RESET_ASKED = "user.password_reset.asked"
+    REGISTRATION_REPEATED = "user.registration.repeated"
+    USER_AVATAR_REPLACED = "user.avatar.replaced"
     FNB_STOCK_LOW = "fnb.stock.low"
     PROMOTION_PUBLISHED = "promotion.published"
     LOYALTY_TIER_CHANGED = "loyalty.tier.changed"
@@ -141,6 +144,7 @@ class PaymentRefunded(EventModel):
     booking_id: uuid.UUID
     amount: int
     refunded_at: datetime
+    fully_refunded: bool = False  # nothing of the payment is left: its booking cannot stay a ticket
 
 
 class EmailRequested(EventModel):
@@ -259,6 +263,20 @@ class PasswordResetRequested(EventModel):
     email: str
 
 
+class PasswordResetAsked(EventModel):
+    """Someone asked for a reset link for this email, known or not: the auth service looks it up after the
+    answer, so the answer (and its timing) says nothing about which emails have accounts."""
+
+    email: str
+
+
+class RegistrationRepeated(EventModel):
+    """Someone signed up with the email of an existing account: its owner is told, the caller is not."""
+
+    user_id: uuid.UUID
+    email: str
+
+
 class StockLow(EventModel):
     cinema_id: uuid.UUID
     item_id: uuid.UUID
@@ -269,6 +287,11 @@ class StockLow(EventModel):
 class PromotionPublished(EventModel):
     promotion_id: uuid.UUID
     title: str
+
+
+class AvatarReplaced(EventModel):
+    user_id: uuid.UUID
+    old_key: str  # the storage key of the file no profile points at any more
 
 
 class TierChanged(EventModel):
@@ -307,6 +330,9 @@ TOPICS: dict[Topic, tuple[str, type[EventModel]]] = {
     Topic.MOVIE_DELETED: ("movies", MovieDeleted),
     Topic.USER_REGISTERED: ("auth", UserRegistered),
     Topic.PASSWORD_RESET_REQUESTED: ("auth", PasswordResetRequested),
+    Topic.PASSWORD_RESET_ASKED: ("auth", PasswordResetAsked),
+    Topic.REGISTRATION_REPEATED: ("auth", RegistrationRepeated),
+    Topic.USER_AVATAR_REPLACED: ("users", AvatarReplaced),
     Topic.FNB_STOCK_LOW: ("fnb", StockLow),
     Topic.PROMOTION_PUBLISHED: ("promotions", PromotionPublished),
     Topic.LOYALTY_TIER_CHANGED: ("promotions", TierChanged),

@@ -26,11 +26,11 @@ class PaymentCreate(ApiModel):
 
 
 class CounterPaymentCreate(ApiModel):
-    """A payment taken at the counter in cash or by card; it is successful when recorded."""
+    """A payment taken at the counter in cash or by card for a booking whose seats are held; it is
+    successful when recorded and the booking's saga confirms it."""
 
     booking_id: uuid.UUID
-    user_id: uuid.UUID = Field(description="The customer the booking belongs to")
-    amount: int = Field(gt=0, le=MAX_AMOUNT, description="VND")
+    amount: int = Field(gt=0, le=MAX_AMOUNT, description="VND taken; must be what the hold costs")
     method: CounterMethod
     reference: str | None = Field(default=None, max_length=64, description="Receipt or card-slip number")
 

@@ -145,8 +145,16 @@ async def record_checkout(session: AsyncSession, *, payment_id: uuid.UUID, check
     return payment, True
 
 
+async def counter_payment_again(session: AsyncSession, *, booking_id: uuid.UUID, amount: int,
+                                method: PaymentMethod) -> Payment | None:
+    """The booking's payment if this counter payment was recorded already (None: nothing yet); a payment
+    with another method or amount refuses."""
+    existing = await PaymentsRepository(session).live_payment_of(booking_id)
+    return None if existing is None else _replay(existing, user_id=existing.user_id, amount=amount, method=method)
+
+
 async def record_counter(session: AsyncSession, *, booking_id: uuid.UUID, user_id: uuid.UUID, amount: int,
-                         method: PaymentMethod, reference: str | None, staff_id: uuid.UUID,
+                         method: PaymentMethod, reference: str | None, staff_id: uuid.UUID | None,
                          now: datetime) -> tuple[Payment, bool]:
     """Record a cash or card payment taken at the counter: successful at once (idempotent on booking id)."""
     repo = PaymentsRepository(session)
@@ -188,7 +196,7 @@ async def _hand_over(session: AsyncSession, payment: Payment, refund: Refund, *,
 async def _emit_refunded(session: AsyncSession, payment: Payment, refund: Refund, now: datetime) -> None:
     await emit(session, Topic.PAYMENT_REFUNDED, events.PaymentRefunded(
         refund_id=refund.id, payment_id=payment.id, booking_id=payment.booking_id, amount=refund.amount,
-        refunded_at=now), aggregate_id=payment.id)
+        refunded_at=now, fully_refunded=payment.status is PaymentStatus.REFUNDED), aggregate_id=payment.id)
     await emit(session, Topic.ANALYTICS_REVENUE, events.AnalyticsRevenue(
         payment_id=payment.id, booking_id=payment.booking_id, method=payment.method.value, amount=-refund.amount,
         at=now), aggregate_id=payment.id)

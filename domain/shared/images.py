@@ -23,6 +23,10 @@ class ImageStore(Protocol):
         """Store `data` under `key` (a relative path, `avatars/<id>/<name>.png`); return its public URL."""
         ...
 
+    async def delete(self, key: str) -> None:
+        """Remove what is stored under `key` (nothing there is fine)."""
+        ...
+
 
 @dataclass(frozen=True)
 class CleanImage:

@@ -8,7 +8,9 @@ from collections.abc import Collection
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.contracts.events import AvatarReplaced, Topic
 from domain.shared.images import ImageStore, clean_image
+from domain.shared.outbox import emit
 from domain.users.errors import AvatarTooLarge, ProfileNotFound
 from domain.users.models import UserPreference, UserProfile
 from domain.users.repository import UsersRepository
@@ -52,9 +54,18 @@ async def set_avatar(session: AsyncSession, storage: ImageStore, *, user_id: uui
     profile = await get_profile(session, user_id=user_id)
     image = await asyncio.to_thread(clean_image, data)
     key = f"avatars/{user_id}/{uuid.uuid4().hex}.{image.extension}"
-    profile.avatar_url = await storage.save(key, image.data, image.content_type)
+    old_url, profile.avatar_url = profile.avatar_url, await storage.save(key, image.data, image.content_type)
     await UsersRepository(session).save(profile)
+    if old_key := _own_avatar_key(old_url, user_id):  # deleted once this commits (a rollback keeps it in use)
+        await emit(session, Topic.USER_AVATAR_REPLACED, AvatarReplaced(user_id=user_id, old_key=old_key),
+                   aggregate_id=user_id)
     return profile
+
+
+def _own_avatar_key(url: str | None, user_id: uuid.UUID) -> str | None:
+    """The storage key of an avatar this service stored for the user (`…/avatars/<id>/<name>`), else None."""
+    key = "/".join((url or "").split("/")[-3:])
+    return key if key.startswith(f"avatars/{user_id}/") else None
 
 
 async def loyalty(session: AsyncSession, *, user_id: uuid.UUID) -> LoyaltyPublic:

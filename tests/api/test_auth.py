@@ -12,8 +12,11 @@ from urllib.parse import urlencode
 import httpx
 import jwt
 import pytest
+from sqlalchemy import text
+from sqlmodel import select
 
 from domain.auth import service as auth_service
+from domain.auth.models import Account
 from domain.auth.tokens import mailed_secret
 from domain.shared.roles import Role
 from domain.shared.time import utcnow
@@ -34,11 +37,17 @@ def _token_in(mail: dict[str, Any]) -> str:
     return match.group(1)
 
 
+SIGN_UP_ANSWER = {"message": "Check your inbox: we sent a link to finish signing up. You can sign in now."}
+
+
 async def _register(client: httpx.AsyncClient, email: str, password: str = "Good-pass-1") -> dict[str, Any]:
+    """Sign up, then sign in as a new customer does: the tokens of the new account."""
     response = await client.post("/api/auth/register", json={"email": email, "password": password,
                                                               "firstName": "Lan", "lastName": "Tran"})
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    assert (response.status_code, response.json()) == (202, SIGN_UP_ANSWER), response.text
+    login = await client.post("/api/auth/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    return login.json()  # type: ignore[no-any-return]
 
 
 class TestRegister:
@@ -56,11 +65,19 @@ class TestRegister:
         again = await client.post("/api/auth/verify-email", json={"token": _token_in(mails[0])})
         assert again.status_code == 400 and again.json()["error"]["code"] == "INVALID_TOKEN"
 
-    async def test_duplicate_email_is_409(self, client: httpx.AsyncClient) -> None:
+    async def test_a_taken_email_gets_the_same_answer_and_its_owner_a_mail(
+            self, client: httpx.AsyncClient, mailbox: Mailbox) -> None:
         email = _email()
-        await _register(client, email)
-        response = await client.post("/api/auth/register", json={"email": email.upper(), "password": "Good-pass-1"})
-        assert response.status_code == 409 and response.json()["error"]["code"] == "EMAIL_TAKEN"
+        owner = await _register(client, email)
+        response = await client.post("/api/auth/register", json={"email": email.upper(), "password": "Other-pass-2"})
+        assert (response.status_code, response.json()) == (202, SIGN_UP_ANSWER)  # nothing tells it is taken
+        mails = await mailbox.wait_for(email, count=2)
+        told = [m for m in mails if "already have an account" in m["subject"]]
+        assert len(told) == 1 and "token=" not in told[0]["text"]
+        refused = await client.post("/api/auth/login", json={"email": email, "password": "Other-pass-2"})
+        assert refused.status_code == 401  # the account is unchanged: its own password still signs in
+        assert (await client.post("/api/auth/login", json={"email": email, "password": "Good-pass-1"})
+                ).json()["user"]["id"] == owner["user"]["id"]
 
     @pytest.mark.parametrize("payload", [
         {"email": "not-an-email", "password": "Good-pass-1"},
@@ -93,11 +110,15 @@ class TestRegister:
 
 
 class TestConcurrency:
-    async def test_same_email_registered_at_once_creates_one_account(self, client: httpx.AsyncClient) -> None:
+    async def test_same_email_registered_at_once_creates_one_account(self, client: httpx.AsyncClient,
+                                                                     sessionmaker: SessionMaker) -> None:
         email = _email()
         responses = await asyncio.gather(*(client.post("/api/auth/register", json={
-            "email": email, "password": "Good-pass-1"}) for _ in range(6)))
-        assert sorted(r.status_code for r in responses) == [201] + [409] * 5
+            "email": email, "password": "Good-pass-1"}) for _ in range(4)))
+        assert [r.status_code for r in responses] == [202] * 4
+        async with unit_of_work(sessionmaker) as session:
+            accounts = (await session.exec(select(Account).where(Account.email == email))).all()
+        assert len(accounts) == 1
 
     async def test_one_refresh_token_used_twice_at_once_wins_once(self, client: httpx.AsyncClient) -> None:
         pair = await _register(client, _email())
@@ -227,6 +248,19 @@ class TestPasswordReset:
         stale = await client.post("/api/auth/logout", json={},
                                   headers={"Authorization": f"Bearer {pair['accessToken']}"})
         assert stale.status_code == 401 and stale.json()["error"]["code"] == "TOKEN_OUTDATED"
+
+    async def test_known_and_unknown_emails_get_the_same_answer_after_the_same_work(
+            self, client: httpx.AsyncClient, sessionmaker: SessionMaker) -> None:
+        known, unknown = _email(), _email()
+        await _register(client, known)
+        answers = [await client.post("/api/auth/forgot-password", json={"email": e}) for e in (known, unknown)]
+        assert [(a.status_code, a.json()) for a in answers] == [(202, answers[0].json())] * 2
+        async with unit_of_work(sessionmaker) as session:  # the one row each request wrote: the same event
+            for email in (known, unknown):
+                rows = (await session.exec(text(  # type: ignore[call-overload]
+                    "SELECT topic FROM auth.outbox WHERE aggregate_id = :id"),
+                    params={"id": str(auth_service.email_aggregate_id(email))})).all()
+                assert [row.topic for row in rows] == ["user.password_reset.asked"]
 
     async def test_unknown_email_gets_the_same_answer_and_no_mail(self, client: httpx.AsyncClient,
                                                                   mailbox: Mailbox) -> None:

@@ -3,14 +3,21 @@ counter payments and their refunds, the public methods list."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 import httpx
 import pytest
 
+from domain.bookings.models import BookingStatus
 from domain.shared.roles import Role
+from domain.showtimes.models import SeatStatus
 from infra.db import SessionMaker
+from tests.api.test_booking_flow import money_consistent, wait_for_booking
+from tests.api.test_bookings import lock
+from tests.bookings_support import make_showtime, seat_ids, seats
+from tests.eventually import eventually
 from tests.payments_support import AMOUNT, act, open_payment, payments_of_booking, read, refunds_of
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -21,31 +28,92 @@ async def people(make_user: Any) -> dict[Role, Any]:
     return {role: await make_user(role) for role in (Role.CUSTOMER, Role.STAFF, Role.MANAGER)}
 
 
-async def counter(client: httpx.AsyncClient, staff: Any, customer: Any, *, method: str = "Cash",
-                  amount: int = 90_000, booking_id: uuid.UUID | None = None) -> httpx.Response:
+async def held(client: httpx.AsyncClient, sessionmaker: SessionMaker, customer: Any,
+               labels: tuple[str, ...] = ("A1", "A2")) -> dict[str, Any]:
+    """A hold by the customer on a showtime of its own (customers hold one booking per showtime)."""
+    showtime = await make_showtime(sessionmaker)
+    response = await lock(client, customer, showtime.id, await seat_ids(sessionmaker, showtime.id, *labels))
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def counter(client: httpx.AsyncClient, staff: Any, hold: dict[str, Any], *, method: str = "Cash",
+                  amount: int | None = None) -> httpx.Response:
+    """Staff take the hold's price (or `amount`) in cash or by card and record it."""
     return await client.post("/api/payments/counter", headers=staff.headers, json={
-        "bookingId": str(booking_id or uuid.uuid4()), "userId": str(customer.id), "amount": amount,
+        "bookingId": hold["bookingId"], "amount": hold["totalAmount"] if amount is None else amount,
         "method": method, "reference": "SLIP-0042"})
+
+
+async def paid_at_counter(client: httpx.AsyncClient, sessionmaker: SessionMaker, staff: Any, customer: Any,
+                          **options: Any) -> dict[str, Any]:
+    response = await counter(client, staff, await held(client, sessionmaker, customer), **options)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
 
 
 class TestCounterPayments:
     async def test_staff_record_cash_and_card_successful_at_once_idempotent_on_the_booking(
-            self, client: httpx.AsyncClient, people: dict[Role, Any]) -> None:
-        staff, customer, booking = people[Role.STAFF], people[Role.CUSTOMER], uuid.uuid4()
-        first = await counter(client, staff, customer, booking_id=booking)
+            self, client: httpx.AsyncClient, people: dict[Role, Any], sessionmaker: SessionMaker) -> None:
+        staff, customer = people[Role.STAFF], people[Role.CUSTOMER]
+        hold = await held(client, sessionmaker, customer)
+        first = await counter(client, staff, hold)
         assert first.status_code == 201, first.text
         payment = first.json()
         assert (payment["status"], payment["method"], payment["paidAmount"], payment["transactionId"],
-                payment["recordedBy"], payment["userId"]) == ("Success", "Cash", 90_000, "SLIP-0042",
+                payment["recordedBy"], payment["userId"]) == ("Success", "Cash", hold["totalAmount"], "SLIP-0042",
                                                               str(staff.id), str(customer.id))
-        again = await counter(client, staff, customer, booking_id=booking)
+        again = await counter(client, staff, hold)
         assert again.status_code == 200 and again.json()["id"] == payment["id"]
-        other = await counter(client, staff, customer, booking_id=booking, method="Card")
+        other = await counter(client, staff, hold, method="Card")
         assert other.status_code == 409 and other.json()["error"]["code"] == "PAYMENT_EXISTS"
 
+    async def test_the_paid_booking_is_confirmed_with_its_seats_booked(
+            self, client: httpx.AsyncClient, people: dict[Role, Any], sessionmaker: SessionMaker) -> None:
+        customer = people[Role.CUSTOMER]
+        hold = await held(client, sessionmaker, customer)
+        assert (await counter(client, people[Role.STAFF], hold, method="Card")).status_code == 201
+        await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CONFIRMED)
+        ticket = (await client.get(f"/api/bookings/{hold['bookingId']}", headers=customer.headers)).json()
+        assert (ticket["status"], ticket["paymentStatus"]) == ("Confirmed", "Paid")
+        states = await seats(sessionmaker, uuid.UUID(hold["showtimeId"]))
+        assert states["A1"].status is states["A2"].status is SeatStatus.BOOKED
+        await money_consistent(sessionmaker, [hold["bookingId"]])
+
+    async def test_money_for_no_booking_is_refused_and_nothing_recorded(
+            self, client: httpx.AsyncClient, people: dict[Role, Any], sessionmaker: SessionMaker) -> None:
+        booking = uuid.uuid4()
+        refused = await counter(client, people[Role.STAFF], {"bookingId": str(booking), "totalAmount": 90_000})
+        assert refused.status_code == 404 and refused.json()["error"]["code"] == "NOT_FOUND", refused.text
+        assert await payments_of_booking(sessionmaker, booking) == []
+
+    async def test_another_amount_than_the_hold_costs_is_refused_and_nothing_recorded(
+            self, client: httpx.AsyncClient, people: dict[Role, Any], sessionmaker: SessionMaker) -> None:
+        hold = await held(client, sessionmaker, people[Role.CUSTOMER])
+        for amount in (hold["totalAmount"] - 1_000, hold["totalAmount"] + 1_000, 1):
+            refused = await counter(client, people[Role.STAFF], hold, amount=amount)
+            assert refused.status_code == 409, refused.text
+            error = refused.json()["error"]
+            assert (error["code"], error["details"]) == ("AMOUNT_MISMATCH", {"amountDue": hold["totalAmount"]})
+        assert await payments_of_booking(sessionmaker, uuid.UUID(hold["bookingId"])) == []
+        assert (await counter(client, people[Role.STAFF], hold)).status_code == 201  # the hold is kept
+
+    async def test_a_released_hold_takes_no_money(self, client: httpx.AsyncClient, people: dict[Role, Any],
+                                                  sessionmaker: SessionMaker) -> None:
+        customer = people[Role.CUSTOMER]
+        hold = await held(client, sessionmaker, customer)
+        released = await client.delete(f"/api/bookings/{hold['bookingId']}/hold", headers=customer.headers)
+        assert released.status_code == 204, released.text
+        refused = await counter(client, people[Role.STAFF], hold)
+        assert refused.status_code in (404, 409), refused.text
+        assert refused.json()["error"]["code"] in ("NOT_FOUND", "NOT_HOLDING")
+        assert await payments_of_booking(sessionmaker, uuid.UUID(hold["bookingId"])) == []
+
     async def test_a_counter_refund_is_completed_when_recorded(self, client: httpx.AsyncClient,
-                                                               people: dict[Role, Any]) -> None:
-        payment = (await counter(client, people[Role.STAFF], people[Role.CUSTOMER], method="Card")).json()
+                                                               people: dict[Role, Any],
+                                                               sessionmaker: SessionMaker) -> None:
+        payment = await paid_at_counter(client, sessionmaker, people[Role.STAFF], people[Role.CUSTOMER],
+                                        method="Card")
         url = f"/api/payments/{payment['id']}/refund"
         manager = people[Role.MANAGER]
         part = await client.post(url, headers=manager.headers,
@@ -53,22 +121,67 @@ class TestCounterPayments:
         assert part.status_code == 201 and part.json()["status"] == "Completed", part.text
         rest = await client.post(url, headers=manager.headers,
                                  json={"reason": "the rest", "refundId": str(uuid.uuid4())})
-        assert rest.json()["amount"] == 50_000
+        assert rest.json()["amount"] == payment["amount"] - 40_000
         done = await read(client, manager.headers, payment["id"])
-        assert (done["status"], done["refundedAmount"], len(done["refunds"])) == ("Refunded", 90_000, 2)
+        assert (done["status"], done["refundedAmount"], len(done["refunds"])) == ("Refunded", payment["amount"], 2)
 
     async def test_customers_cannot_record_counter_payments(self, client: httpx.AsyncClient,
-                                                            people: dict[Role, Any]) -> None:
+                                                            people: dict[Role, Any],
+                                                            sessionmaker: SessionMaker) -> None:
         customer = people[Role.CUSTOMER]
-        refused = await counter(client, customer, customer)
+        hold = await held(client, sessionmaker, customer)
+        refused = await counter(client, customer, hold)
         assert refused.status_code == 403
+        assert await payments_of_booking(sessionmaker, uuid.UUID(hold["bookingId"])) == []
+
+
+class TestAFullRefundEndsTheTicket:
+    async def test_the_booking_is_cancelled_its_seats_freed_its_qr_refused_its_points_revoked(
+            self, client: httpx.AsyncClient, people: dict[Role, Any], sessionmaker: SessionMaker,
+            make_user: Any) -> None:
+        customer, staff = await make_user(Role.CUSTOMER), people[Role.STAFF]
+        hold = await held(client, sessionmaker, customer)
+        payment = (await counter(client, staff, hold)).json()
+        await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CONFIRMED)
+        me = await eventually(lambda: client.get("/api/users/me", headers=customer.headers),
+                              lambda r: r.json()["loyaltyPoints"] > 0)
+        assert me.json()["loyaltyPoints"] == payment["amount"] // 10_000
+        code = (await client.get(f"/api/bookings/{hold['bookingId']}", headers=customer.headers)).json()["qrCode"]
+
+        refunded = await client.post(f"/api/payments/{payment['id']}/refund", headers=people[Role.MANAGER].headers,
+                                     json={"reason": "customer complaint", "refundId": str(uuid.uuid4())})
+        assert refunded.status_code == 201 and refunded.json()["status"] == "Completed", refunded.text
+
+        booking = await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CANCELLED)
+        assert booking.payment_status.value == "Refunded"
+        states = await eventually(lambda: seats(sessionmaker, uuid.UUID(hold["showtimeId"])),
+                                  lambda now: now["A1"].status is now["A2"].status is SeatStatus.AVAILABLE)
+        assert states["A1"].status is SeatStatus.AVAILABLE
+        scan = await client.post(f"/api/bookings/{hold['bookingId']}/validate", headers=staff.headers,
+                                 json={"qrCode": code, "showtimeId": hold["showtimeId"]})
+        assert scan.status_code == 409 and scan.json()["error"]["code"] == "TICKET_CANCELLED", scan.text
+        points = await eventually(lambda: client.get("/api/users/me", headers=customer.headers),
+                                  lambda r: r.json()["loyaltyPoints"] == 0)
+        assert points.json()["loyaltyPoints"] == 0
+        await money_consistent(sessionmaker, [hold["bookingId"]])
+
+    async def test_a_partial_refund_keeps_the_ticket(self, client: httpx.AsyncClient, people: dict[Role, Any],
+                                                     sessionmaker: SessionMaker) -> None:
+        hold = await held(client, sessionmaker, people[Role.CUSTOMER])
+        payment = (await counter(client, people[Role.STAFF], hold)).json()
+        await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CONFIRMED)
+        goodwill = await client.post(f"/api/payments/{payment['id']}/refund", headers=people[Role.MANAGER].headers,
+                                     json={"amount": 10_000, "reason": "late start", "refundId": str(uuid.uuid4())})
+        assert goodwill.status_code == 201, goodwill.text
+        await asyncio.sleep(2)  # the refund's event has been handled by now
+        assert (await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CONFIRMED)).qr_code
 
 
 class TestRefundRoles:
     async def test_customers_and_staff_are_refused_managers_may(self, client: httpx.AsyncClient,
                                                                 people: dict[Role, Any],
                                                                 sessionmaker: SessionMaker) -> None:
-        payment = (await counter(client, people[Role.STAFF], people[Role.CUSTOMER])).json()
+        payment = await paid_at_counter(client, sessionmaker, people[Role.STAFF], people[Role.CUSTOMER])
         body = {"amount": 10_000, "reason": "goodwill", "refundId": str(uuid.uuid4())}
         for role in (Role.CUSTOMER, Role.STAFF):
             refused = await client.post(f"/api/payments/{payment['id']}/refund", headers=people[role].headers,
@@ -82,13 +195,13 @@ class TestRefundRoles:
 
 class TestHistory:
     async def test_a_customer_sees_only_their_own(self, client: httpx.AsyncClient, people: dict[Role, Any],
-                                                  make_user: Any) -> None:
+                                                  make_user: Any, sessionmaker: SessionMaker) -> None:
         staff, mine, theirs = people[Role.STAFF], people[Role.CUSTOMER], await make_user(Role.CUSTOMER)
-        own = [(await counter(client, staff, mine, amount=a)).json()["id"] for a in (50_000, 60_000)]
-        other = (await counter(client, staff, theirs)).json()["id"]
+        own = [(await paid_at_counter(client, sessionmaker, staff, mine))["id"] for _ in range(2)]
+        other = (await paid_at_counter(client, sessionmaker, staff, theirs))["id"]
         page = (await client.get("/api/payments/history", headers=mine.headers)).json()
-        assert {p["id"] for p in page["items"]} == set(own) and page["total"] == 2
-        assert [p["amount"] for p in page["items"]] == [60_000, 50_000]  # newest first
+        assert page["total"] == 2
+        assert [p["id"] for p in page["items"]] == own[::-1]  # newest first
         spying = await client.get("/api/payments/history", headers=mine.headers, params={"userId": str(theirs.id)})
         assert spying.status_code == 403
         stranger = await client.get(f"/api/payments/{other}", headers=mine.headers)
@@ -96,10 +209,11 @@ class TestHistory:
         assert (await client.get(f"/api/payments/{own[0]}", headers=mine.headers)).status_code == 200
 
     async def test_staff_see_everyone_with_filters_and_pages(self, client: httpx.AsyncClient,
-                                                             people: dict[Role, Any], make_user: Any) -> None:
+                                                             people: dict[Role, Any], make_user: Any,
+                                                             sessionmaker: SessionMaker) -> None:
         staff, customer = people[Role.STAFF], await make_user(Role.CUSTOMER)
         for method in ("Cash", "Card", "Cash"):
-            await counter(client, staff, customer, method=method)
+            await paid_at_counter(client, sessionmaker, staff, customer, method=method)
         params: dict[str, Any] = {"userId": str(customer.id), "method": "Cash", "pageSize": 1}
         first = (await client.get("/api/payments/history", headers=staff.headers, params=params)).json()
         second = (await client.get("/api/payments/history", headers=staff.headers,
@@ -131,11 +245,12 @@ class TestBadInput:
     async def test_refund_needs_a_key_a_reason_and_a_sane_amount(self, client: httpx.AsyncClient,
                                                                  people: dict[Role, Any],
                                                                  sessionmaker: SessionMaker) -> None:
-        payment = (await counter(client, people[Role.STAFF], people[Role.CUSTOMER])).json()
+        payment = await paid_at_counter(client, sessionmaker, people[Role.STAFF], people[Role.CUSTOMER])
         url, manager = f"/api/payments/{payment['id']}/refund", people[Role.MANAGER]
         for body, status in [({"reason": "no key"}, 422), ({"refundId": str(uuid.uuid4())}, 422),
                              ({"amount": 0, "reason": "zero", "refundId": str(uuid.uuid4())}, 422),
-                             ({"amount": 90_001, "reason": "too much", "refundId": str(uuid.uuid4())}, 409)]:
+                             ({"amount": payment["amount"] + 1, "reason": "too much",
+                               "refundId": str(uuid.uuid4())}, 409)]:
             response = await client.post(url, headers=manager.headers, json=body)
             assert response.status_code == status, (body, response.text)
         assert await refunds_of(sessionmaker, payment["id"]) == []

@@ -15,6 +15,7 @@ from domain.shared.roles import Role
 from domain.users.models import MembershipTier, UserProfile
 from infra.db import SessionMaker, unit_of_work
 from infra.settings import Settings
+from tests.eventually import eventually
 
 if TYPE_CHECKING:
     from tests.conftest import TestUser
@@ -111,6 +112,17 @@ class TestAvatar:
         assert served.status_code == 200 and served.headers["content-type"] == "image/png"
         with Image.open(io.BytesIO(served.content)) as image:
             assert (image.format, image.size) == ("PNG", (64, 48))
+
+    @pytest.mark.usefixtures("worker")  # the event consumers delete the old file
+    async def test_a_new_avatar_deletes_the_old_file(self, client: httpx.AsyncClient, make_user: Any) -> None:
+        user = await make_user()
+        first = (await _upload(client, user, _image("PNG"))).json()["avatar"]
+        assert (await client.get(first)).status_code == 200
+        second = (await _upload(client, user, _image("PNG"))).json()["avatar"]
+        assert second != first and (await _me(client, user))["avatar"] == second
+        gone = await eventually(lambda: client.get(first), lambda r: r.status_code == 404)
+        assert gone.status_code == 404  # the old file is deleted once the new one is committed
+        assert (await client.get(second)).status_code == 200
 
     async def test_jpeg_loses_its_metadata_and_is_scaled_down(self, client: httpx.AsyncClient,
                                                              make_user: Any) -> None:

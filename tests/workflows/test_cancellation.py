@@ -15,6 +15,10 @@ from sqlmodel import col
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
+from domain.bookings import cancellations
+from domain.bookings import service as bookings_service
+from domain.bookings.cancellation import BookingCheckedIn
+from domain.bookings.checkin import TicketRefused
 from domain.bookings.models import BookingStatus, PaymentStatus
 from domain.bookings.refunds import RefundOutcome
 from domain.bookings.schemas import CancellationInput, CancelRequest, Requester
@@ -119,3 +123,39 @@ async def _cancelled(sessionmaker: SessionMaker, booking_id: uuid.UUID) -> Any:
     while (row := await booking_row(sessionmaker, booking_id)).status is not BookingStatus.CANCELLED:
         await asyncio.sleep(0.1)
     return row
+
+
+class TestCheckInAgainstCancellation:
+    """A scan at the door and a cancellation of the same booking at once: whichever takes the booking's row
+    first wins, and the other changes nothing (no one in a seat that is back on sale)."""
+
+    async def test_a_ticket_scanned_after_the_plan_is_not_cancelled(
+            self, sessionmaker: SessionMaker, redis: Redis, settings: Settings, make_user: Any) -> None:
+        customer = await make_user()
+        showtime, booking_id = await paid(sessionmaker, redis, settings, customer.id)
+        request = CancelRequest(requester=Requester(user_id=customer.id))
+        async with unit_of_work(sessionmaker) as session:
+            plan = await cancellations.plan(session, booking_id=booking_id, request=request, now=utcnow())
+        async with unit_of_work(sessionmaker) as session:  # the customer walks in meanwhile
+            assert await bookings_service.check_in(session, booking_id=booking_id, now=utcnow())
+        with pytest.raises(BookingCheckedIn):
+            async with unit_of_work(sessionmaker) as session:
+                await cancellations.cancel(session, plan=plan, reason="by the customer", now=utcnow())
+        row = await booking_row(sessionmaker, booking_id)
+        assert row.status is BookingStatus.CONFIRMED and row.payment_status is PaymentStatus.PAID
+        labels = await seats(sessionmaker, showtime.id)
+        assert labels["A1"].status is labels["A2"].status is SeatStatus.BOOKED
+
+    async def test_a_booking_cancelled_after_the_scan_was_checked_is_not_admitted(
+            self, sessionmaker: SessionMaker, redis: Redis, settings: Settings, make_user: Any) -> None:
+        customer = await make_user()
+        _, booking_id = await paid(sessionmaker, redis, settings, customer.id)
+        request = CancelRequest(requester=Requester(user_id=customer.id))
+        async with unit_of_work(sessionmaker) as session:
+            plan = await cancellations.plan(session, booking_id=booking_id, request=request, now=utcnow())
+            await cancellations.cancel(session, plan=plan, reason="by the customer", now=utcnow())
+        with pytest.raises(TicketRefused) as refused:
+            async with unit_of_work(sessionmaker) as session:
+                await bookings_service.check_in(session, booking_id=booking_id, now=utcnow())
+        assert refused.value.code == "TICKET_CANCELLED"
+        assert (await booking_row(sessionmaker, booking_id)).checked_in_at is None

@@ -1,6 +1,10 @@
 """The auth service's mail sender: user.registered → the verification mail, user.password_reset.requested →
-the reset mail. The link's secret is derived from the event id (domain/auth/tokens.py `mailed_secret`), so
-it is never stored; each mail is one SendMailWorkflow `mail-{eventId}`, retried until delivered."""
+the reset mail, user.registration.repeated → the "you already have an account" mail. The link's secret is
+derived from the event id (domain/auth/tokens.py `mailed_secret`), so it is never stored; each mail is one
+SendMailWorkflow `mail-{eventId}`, retried until delivered.
+
+And the reset desk: user.password_reset.asked (any email, so the API's answer says nothing) → an active
+account with that email gets a reset token and its event."""
 
 from __future__ import annotations
 
@@ -10,12 +14,21 @@ from datetime import timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from domain.auth.mails import reset_password_mail, verification_mail
+from domain.auth import service as auth_service
+from domain.auth.mails import account_exists_mail, reset_password_mail, verification_mail
 from domain.auth.tokens import mailed_secret
-from domain.contracts.events import EventEnvelope, PasswordResetRequested, Topic, UserRegistered
+from domain.contracts.events import (
+    EventEnvelope,
+    PasswordResetAsked,
+    PasswordResetRequested,
+    RegistrationRepeated,
+    Topic,
+    UserRegistered,
+)
 from domain.contracts.queues import TaskQueue
 from domain.contracts.workflow_ids import mail_workflow_id
 from domain.notifications.schemas import OutgoingMail
+from domain.shared.time import utcnow
 from infra.events.consumer import Subscription
 from workers.subscribers import temporal_call
 from workflows.mail import SendMailWorkflow
@@ -41,6 +54,8 @@ def compose(event: EventEnvelope, links: MailLinks) -> OutgoingMail | None:
     if isinstance(data, PasswordResetRequested):
         return reset_password_mail(to=data.email, link=f"{links.app_url}/reset-password?token={secret}",
                                    hours=_hours(links.reset_ttl))
+    if isinstance(data, RegistrationRepeated):
+        return account_exists_mail(to=data.email, sign_in=links.app_url, forgot=f"{links.app_url}/forgot-password")
     return None
 
 
@@ -54,4 +69,20 @@ def auth_mails(temporal: Client, links: MailLinks) -> Subscription:
                                           task_queue=TaskQueue.NOTIFICATIONS)
 
     return Subscription(group="auth.mails", schema="auth", handle=handle,
-                        topics=(Topic.USER_REGISTERED, Topic.PASSWORD_RESET_REQUESTED))
+                        topics=(Topic.USER_REGISTERED, Topic.PASSWORD_RESET_REQUESTED, Topic.REGISTRATION_REPEATED))
+
+
+def password_resets(links: MailLinks) -> Subscription:
+    """user.password_reset.asked → a reset token and user.password_reset.requested for an active account."""
+
+    async def handle(session: AsyncSession, event: EventEnvelope) -> None:
+        data = event.payload()
+        assert isinstance(data, PasswordResetAsked)
+        account = await auth_service.account_by_email(session, email=data.email)
+        if account is None or not account.is_active:
+            return
+        await auth_service.request_password_reset(session, account=account, ttl=links.reset_ttl,
+                                                  now=utcnow(), key=links.key)
+
+    return Subscription(group="auth.password-resets", schema="auth", handle=handle,
+                        topics=(Topic.PASSWORD_RESET_ASKED,))
