@@ -6,13 +6,25 @@ import asyncio
 import os
 import uuid
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from infra.settings import Settings
 
 
 class Storage(Protocol):
     async def save(self, key: str, data: bytes, content_type: str) -> str:
         """Store `data` under `key` (a relative path, `avatars/<id>/<name>.png`); return its public URL."""
         ...
+
+    async def delete(self, key: str) -> None:
+        """Remove what is stored under `key` (nothing there is fine)."""
+        ...
+
+
+def media_storage(settings: Settings) -> LocalDiskStorage:
+    """The media directory the API serves at /media (avatars, posters)."""
+    return LocalDiskStorage(settings.resolved_media_dir, settings.resolved_public_base_url + "/media")
 
 
 class LocalDiskStorage:
@@ -26,6 +38,9 @@ class LocalDiskStorage:
         path = self._path(key)
         await asyncio.to_thread(_write_atomically, path, data)
         return f"{self.base_url}/{key}"
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
 
     def _path(self, key: str) -> Path:
         parts = key.split("/")
