@@ -263,10 +263,11 @@ class TestMovieLifecycle:
         await schedule_movie_lifecycle(temporal, movie)
         await schedule_movie_lifecycle(temporal, movie)
         handle = temporal.get_workflow_handle_for(MovieLifecycleWorkflow.run, movie_workflow_id(movie.id))
-        assert (await handle.query(MovieLifecycleWorkflow.dates)).release_date == movie.release_date
+        assert await eventually(lambda: _dates_are(handle, movie.release_date))
         movie.release_date = local_today() + timedelta(days=5)
         await schedule_movie_lifecycle(temporal, movie)
-        assert (await handle.query(MovieLifecycleWorkflow.dates)).release_date == movie.release_date
+        # The signal is applied at the workflow's next task; a query may be answered before it.
+        assert await eventually(lambda: _dates_are(handle, movie.release_date))
         await end_movie_lifecycle(temporal, movie.id)
         await handle.result()
         await end_movie_lifecycle(temporal, movie.id)  # stopping a finished workflow is harmless
