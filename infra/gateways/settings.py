@@ -49,6 +49,9 @@ class GatewayCallSettings(BaseModel):
                     if _value(getattr(self, field)) == _value(type(self).model_fields[field].default)]
         refusals += [f"CINEMA_PAYMENTS__{name.upper()}__{field.upper()} points at the local simulator"
                      for field in self.endpoint_fields if urlsplit(getattr(self, field)).path.startswith("/sandbox/")]
+        # The gateways sign no query or refund answer: only TLS to the real host vouches for them.
+        refusals += [f"CINEMA_PAYMENTS__{name.upper()}__{field.upper()} must be an https URL"
+                     for field in self.endpoint_fields if urlsplit(getattr(self, field)).scheme != "https"]
         return refusals
 
     def resolved(self, *, simulator: str | None, webhook: str, return_url: str) -> Self:

@@ -69,6 +69,10 @@ class TestGateways:
         assert "CINEMA_PAYMENTS__MOMO__ENDPOINT points at the local simulator" in text
         assert "sandbox value" not in text and REAL_MOMO["secret_key"] not in text  # names, never the secrets
 
+    def test_an_endpoint_without_tls_refuses_to_start(self) -> None:
+        text = refusal(**STRONG, payments={"momo": {**REAL_MOMO, "endpoint": "http://payment.momo.vn"}})
+        assert "CINEMA_PAYMENTS__MOMO__ENDPOINT must be an https URL" in text
+
     def test_a_gateway_with_its_own_credentials_is_enabled(self) -> None:
         settings = production(**STRONG, payments={"momo": REAL_MOMO})
         enabled = {name for name, gateway in payment_settings(settings).gateways().items() if gateway.configured}

@@ -1,5 +1,7 @@
 """MoMo AIO v2 adapter: captureWallet create, query, refund (POST JSON, HMAC-SHA256). MoMo documents no
-signature on these answers (spec §4.12), so only the IPN and the redirect are verified."""
+signature on these answers (spec §2.4, §4.12; the v3 docs' answer fields have none), so only the IPN and the
+redirect are verified; an answer to a query or refund is believed only if it is about what was asked (our
+partnerCode, the orderId sent), over the configured endpoint (https outside development)."""
 
 from __future__ import annotations
 
@@ -78,7 +80,17 @@ class MomoGateway(BaseGateway):
     async def _query(self, order_id: str, exchange: Exchange) -> dict[str, Any]:
         body = momo.query_body(partner_code=self.settings.partner_code, request_id=uuid.uuid4().hex,
                                order_id=order_id, **self._keys)
-        return await self._post(momo.QUERY_PATH, body, exchange)
+        return self._about(await self._post(momo.QUERY_PATH, body, exchange), order_id, "query")
+
+    def _about(self, answer: dict[str, Any], order_id: str, what: str) -> dict[str, Any]:
+        """The answer, if it echoes our partnerCode and the orderId asked; anything else is no answer at all
+        (neither paid nor failed): the caller retries or asks again later."""
+        if answer.get("partnerCode") != self.settings.partner_code or answer.get("orderId") != order_id:
+            raise GatewayUnavailable(f"MoMo's {what} answer is not about the order asked; it is not believed.",
+                                     details={"method": "MoMo", "reason": "UNTRUSTED_ANSWER",
+                                              "partnerCode": answer.get("partnerCode"),
+                                              "orderId": answer.get("orderId")})
+        return answer
 
     async def refund(self, order: gw.RefundOrder, *, now: datetime) -> gw.RefundResult:
         payment = order.payment
@@ -87,8 +99,8 @@ class MomoGateway(BaseGateway):
                 partner_code=self.settings.partner_code, request_id=order.gateway_ref, order_id=order.gateway_ref,
                 amount=order.amount, trans_id=int(payment.transaction_id or "0"), description=order.reason,
                 **self._keys)
-        answer = await self._post(momo.REFUND_PATH, body,
-                                  Exchange("refund", payment.order_ref, payment.payment_id, order.refund_id))
+        answer = self._about(await self._post(momo.REFUND_PATH, body, Exchange(
+            "refund", payment.order_ref, payment.payment_id, order.refund_id)), order.gateway_ref, "refund")
         code = answer.get("resultCode")
         if code == momo.ResultCode.SUCCESS:
             status = RefundStatus.COMPLETED

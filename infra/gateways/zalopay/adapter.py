@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.payments import gateway as gw
-from domain.payments.errors import GatewayRefused
+from domain.payments.errors import GatewayRefused, GatewayUnavailable
 from domain.payments.models import PaymentMethod, RefundStatus
 from domain.payments.vntime import epoch_ms
 from infra.gateways.base import BaseGateway, gateway_rules, safely, unreadable
@@ -82,6 +82,10 @@ class ZalopayGateway(BaseGateway):
         if state is None:
             raise _refused("query", answer)
         paid = state is gw.GatewayState.PAID
+        if paid and not _positive_int(answer.get("zp_trans_id")):
+            # ZaloPay signs no query answer (spec §3.5); a "paid" without its transaction is not believed.
+            raise GatewayUnavailable("ZaloPay answered paid without a zp_trans_id; it is not believed.",
+                                     details={"method": "ZaloPay", "reason": "UNTRUSTED_ANSWER"})
         return gw.GatewayResult(state, safely(lambda: int(answer["amount"]), None) if paid else None,
                              str(answer["zp_trans_id"]) if paid and answer.get("zp_trans_id") else None,
                              str(answer.get("sub_return_code", answer.get("return_code"))), answer)
@@ -146,3 +150,7 @@ def _refused(what: str, answer: dict[str, Any]) -> GatewayRefused:
         f"ZaloPay refused the {what} (return_code {answer.get('return_code')}, sub_return_code "
         f"{answer.get('sub_return_code')}: {answer.get('sub_return_message') or answer.get('return_message')}).",
         {"method": "ZaloPay", "code": answer.get("sub_return_code", answer.get("return_code"))})
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
