@@ -3,6 +3,7 @@
 from domain.auth import models as auth_models  # noqa: F401
 from domain.bookings import models as bookings_models  # noqa: F401
 from domain.cinemas import models as cinemas_models  # noqa: F401
+from domain.fnb import models as fnb_models  # noqa: F401
 from domain.movies import models as movies_models  # noqa: F401
 from domain.payments import models as payments_models  # noqa: F401
 from domain.promotions import models as promotions_models  # noqa: F401

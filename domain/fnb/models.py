@@ -1,0 +1,142 @@
+"""Tables of the F&B context (schema `fnb`): the menu, combo recipes, per-cinema stock and its ledger.
+
+Stock per (cinema, item): `on_hand` units at the counter, of which `reserved` are held for pre-orders;
+`on_hand - reserved` can be sold. The CHECK keeps 0 <= reserved <= on_hand in the database itself. Every
+change is a `stock_movement` row whose signed `quantity` is the change of on_hand and `reserved_change`
+the change of reserved, so both are the sums of the ledger.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, String
+from sqlmodel import Field, SQLModel
+
+from domain.shared.models import created_at_field, enum_column, updated_at_field
+
+SCHEMA = "fnb"
+
+
+class FnbCategory(StrEnum):
+    FOOD = "Food"
+    DRINK = "Drink"
+    COMBO = "Combo"  # only combos (their own table) carry it; an item is Food or Drink
+
+
+class MovementKind(StrEnum):
+    RECEIPT = "Receipt"
+    SALE = "Sale"
+    RESERVATION = "Reservation"
+    RELEASE = "Release"
+    WASTE = "Waste"
+    ADJUSTMENT = "Adjustment"
+
+
+class ReservationStatus(StrEnum):
+    RESERVED = "Reserved"
+    SOLD = "Sold"
+    RELEASED = "Released"
+
+
+class FnbItem(SQLModel, table=True):
+    __tablename__ = "item"
+    __table_args__ = (CheckConstraint("price >= 0", name="price_not_negative"), {"schema": SCHEMA})
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_type=String(200), unique=True)
+    description: str = Field(default="", sa_type=String(1000))
+    category: FnbCategory = Field(sa_type=enum_column(FnbCategory))
+    price: int
+    image_url: str | None = Field(default=None, sa_type=String(500))
+    is_available: bool = True
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class FnbCombo(SQLModel, table=True):
+    __tablename__ = "combo"
+    __table_args__ = (CheckConstraint("price >= 0", name="price_not_negative"), {"schema": SCHEMA})
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_type=String(200), unique=True)
+    description: str = Field(default="", sa_type=String(1000))
+    price: int
+    is_available: bool = True
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class ComboItem(SQLModel, table=True):
+    """One line of a combo's recipe."""
+
+    __tablename__ = "combo_item"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"), {"schema": SCHEMA})
+
+    combo_id: uuid.UUID = Field(foreign_key=f"{SCHEMA}.combo.id", primary_key=True, ondelete="CASCADE")
+    item_id: uuid.UUID = Field(foreign_key=f"{SCHEMA}.item.id", primary_key=True)
+    quantity: int
+
+
+class Stock(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved_within_on_hand"),
+        CheckConstraint("low_stock_threshold >= 0", name="threshold_not_negative"),
+        {"schema": SCHEMA},
+    )
+
+    cinema_id: uuid.UUID = Field(primary_key=True)  # cinemas.cinema, reached through its service
+    item_id: uuid.UUID = Field(foreign_key=f"{SCHEMA}.item.id", primary_key=True)
+    on_hand: int = 0
+    reserved: int = 0
+    low_stock_threshold: int = 10
+    updated_at: datetime = updated_at_field()
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockMovement(SQLModel, table=True):
+    __tablename__ = "stock_movement"
+
+    __table_args__ = ({"schema": SCHEMA},)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cinema_id: uuid.UUID = Field(index=True)
+    item_id: uuid.UUID = Field(foreign_key=f"{SCHEMA}.item.id")
+    kind: MovementKind = Field(sa_type=enum_column(MovementKind))
+    quantity: int  # signed change of on_hand
+    reserved_change: int = 0  # signed change of reserved
+    reason: str = Field(default="", sa_type=String(300))
+    booking_id: uuid.UUID | None = Field(default=None, index=True)
+    actor_id: uuid.UUID | None = None  # who: the staff member, None for the saga
+    created_at: datetime = created_at_field()
+
+
+class StockReservation(SQLModel, table=True):
+    """Stock held for one booking; idempotency key of reserve/release/sell."""
+
+    __tablename__ = "stock_reservation"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    booking_id: uuid.UUID = Field(primary_key=True)
+    cinema_id: uuid.UUID
+    status: ReservationStatus = Field(default=ReservationStatus.RESERVED, sa_type=enum_column(ReservationStatus))
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class ReservationComponent(SQLModel, table=True):
+    """The units of each item a reservation holds, as the recipes were when it was made."""
+
+    __tablename__ = "reservation_component"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"), {"schema": SCHEMA})
+
+    booking_id: uuid.UUID = Field(foreign_key=f"{SCHEMA}.stock_reservation.booking_id", primary_key=True,
+                                  ondelete="CASCADE")
+    item_id: uuid.UUID = Field(foreign_key=f"{SCHEMA}.item.id", primary_key=True)
+    quantity: int
