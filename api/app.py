@@ -23,6 +23,7 @@ from api.routes import (
     auth,
     bookings,
     cinemas,
+    fnb,
     health,
     movies,
     payments,
@@ -43,7 +44,7 @@ from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
 
 API_ROUTERS = [auth.router, users.router, admin.router, movies.router, cinemas.router, showtimes.router,
-               promotions.router, bookings.router, seat_stream.router, payments.router]
+               promotions.router, bookings.router, seat_stream.router, payments.router, fnb.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

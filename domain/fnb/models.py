@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import ARRAY, CheckConstraint, String, Uuid
 from sqlmodel import Field, SQLModel
 
 from domain.shared.models import created_at_field, enum_column, updated_at_field
@@ -52,6 +52,7 @@ class FnbItem(SQLModel, table=True):
     price: int
     image_url: str | None = Field(default=None, sa_type=String(500))
     is_available: bool = True
+    hidden_at: list[uuid.UUID] = Field(default_factory=list, sa_type=ARRAY(Uuid))  # cinemas not selling it
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 
@@ -65,6 +66,7 @@ class FnbCombo(SQLModel, table=True):
     description: str = Field(default="", sa_type=String(1000))
     price: int
     is_available: bool = True
+    hidden_at: list[uuid.UUID] = Field(default_factory=list, sa_type=ARRAY(Uuid))  # cinemas not selling it
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
@@ -58,7 +59,8 @@ async def move(session: AsyncSession, stock: Stock, *, kind: MovementKind, quant
                    aggregate_id=stock.item_id)
 
 
-async def _recipes(session: AsyncSession, combo_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, int]]:
+async def _recipes(session: AsyncSession, cinema_id: uuid.UUID,
+                   combo_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, int]]:
     if not combo_ids:
         return {}
     combos = (await session.exec(select(FnbCombo).where(col(FnbCombo.id).in_(combo_ids)))).all()
@@ -66,8 +68,8 @@ async def _recipes(session: AsyncSession, combo_ids: list[uuid.UUID]) -> dict[uu
     for combo_id in combo_ids:
         if combo_id not in found:
             raise FnbComboNotFound("No such combo.", {"comboId": str(combo_id)})
-        if not found[combo_id].is_available:
-            raise FnbNotSold(f"{found[combo_id].name} is not on sale.", {"comboId": str(combo_id)})
+        if not found[combo_id].is_available or cinema_id in found[combo_id].hidden_at:
+            raise FnbNotSold(f"{found[combo_id].name} is not on sale here.", {"comboId": str(combo_id)})
     rows = (await session.exec(select(ComboItem).where(col(ComboItem.combo_id).in_(combo_ids)))).all()
     recipes: dict[uuid.UUID, dict[uuid.UUID, int]] = {combo_id: {} for combo_id in combo_ids}
     for row in rows:
@@ -75,20 +77,21 @@ async def _recipes(session: AsyncSession, combo_ids: list[uuid.UUID]) -> dict[uu
     return recipes
 
 
-async def _check_items(session: AsyncSession, item_ids: list[uuid.UUID]) -> None:
+async def _check_items(session: AsyncSession, cinema_id: uuid.UUID, item_ids: list[uuid.UUID]) -> None:
     items = {i.id: i for i in (await session.exec(select(FnbItem).where(col(FnbItem.id).in_(item_ids)))).all()}
     for item_id in item_ids:
         if item_id not in items:
             raise FnbItemNotFound("No such item.", {"itemId": str(item_id)})
-        if not items[item_id].is_available:
-            raise FnbNotSold(f"{items[item_id].name} is not on sale.", {"itemId": str(item_id)})
+        if not items[item_id].is_available or cinema_id in items[item_id].hidden_at:
+            raise FnbNotSold(f"{items[item_id].name} is not on sale here.", {"itemId": str(item_id)})
 
 
-async def needed_units(session: AsyncSession, *, items: Mapping[uuid.UUID, int],
+async def needed_units(session: AsyncSession, *, cinema_id: uuid.UUID, items: Mapping[uuid.UUID, int],
                        combos: Mapping[uuid.UUID, int]) -> dict[uuid.UUID, int]:
-    """Units of each item an order of items and combos takes, by the recipes as they are now."""
-    recipes = await _recipes(session, sorted(combos))
-    await _check_items(session, sorted(items))
+    """Units of each item an order of items and combos takes at a cinema, by the recipes as they are now.
+    An item sold alone must be on sale there; a combo's components need only stock."""
+    recipes = await _recipes(session, cinema_id, sorted(combos))
+    await _check_items(session, cinema_id, sorted(items))
     return components(items.items(), [(recipes[c], q) for c, q in combos.items()])
 
 
@@ -105,7 +108,7 @@ async def reserve(session: AsyncSession, *, booking_id: uuid.UUID, cinema_id: uu
         if existing.status is ReservationStatus.RELEASED:
             raise FnbReservationReleased("This booking's F&B was released.", {"bookingId": str(booking_id)})
         return await reserved_components(session, booking_id=booking_id)
-    needed = await needed_units(session, items=items, combos=combos)
+    needed = await needed_units(session, cinema_id=cinema_id, items=items, combos=combos)
     stocks = await lock_stock(session, cinema_id, list(needed))
     short = shortages(needed, {i: s.available for i, s in stocks.items()})
     if short:
@@ -162,3 +165,9 @@ async def sell(session: AsyncSession, *, booking_id: uuid.UUID) -> bool:
     """The booking is paid: its held units leave the stock as a sale of the components recorded when reserved.
     A no-op (False) when already sold or nothing is held."""
     return await _settle(session, booking_id, ReservationStatus.SOLD)
+
+
+def insert_stock(cinema_id: uuid.UUID, item_id: uuid.UUID) -> Any:
+    """The statement that makes a cinema's (empty) stock row of an item if it has none."""
+    return insert(Stock).values(cinema_id=cinema_id, item_id=item_id, on_hand=0, reserved=0,
+                                low_stock_threshold=10).on_conflict_do_nothing()

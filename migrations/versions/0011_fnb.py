@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0011_fnb"
 down_revision: str | None = "0001"
@@ -37,6 +38,7 @@ def upgrade() -> None:
             sa.Column("price", sa.Integer(), nullable=False),
             *([sa.Column("image_url", sa.String(length=500), nullable=True)] if table == "item" else []),
             sa.Column("is_available", sa.Boolean(), nullable=False),
+            sa.Column("hidden_at", postgresql.ARRAY(sa.Uuid()), nullable=False),
             _stamp("created_at"), _stamp("updated_at"),
             sa.CheckConstraint("price >= 0", name=op.f(f"ck_{table}_price_not_negative")),
             sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
