@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cinema.seed_catalog import seed_cinemas, seed_genres, seed_movies
+from cinema.seed_fnb import seed_fnb
 from cinema.seed_showtimes import seed_showtimes
 from domain.auth import service as auth_service
 from domain.shared.roles import Role
@@ -73,6 +74,7 @@ SEED_STEPS: list[tuple[str, SeedStep]] = [
     ("movies", seed_movies),
     ("cinemas and theaters", seed_cinemas),
     ("a week of showtimes", seed_showtimes),
+    ("food and drinks", seed_fnb),
 ]
 
 

@@ -230,7 +230,7 @@ def _stock_public(stock: Stock, name: str) -> StockPublic:
 
 
 async def change_stock(session: AsyncSession, *, item_id: uuid.UUID, body: StockChange,
-                       actor_id: uuid.UUID) -> StockPublic:
+                       actor_id: uuid.UUID | None) -> StockPublic:
     """Count (set on-hand) or adjust an item's stock at a cinema, one ledger row; never below what is reserved."""
     item = await get_item(session, item_id=item_id)
     if item.category is FnbCategory.COMBO:  # pragma: no cover - items are Food or Drink
@@ -278,3 +278,19 @@ async def list_movements(session: AsyncSession, *, query: MovementQuery) -> Page
                                .offset(query.offset).limit(query.page_size))).all()
     return Page[MovementPublic](items=[MovementPublic.model_validate(m) for m in rows], total=total,
                                 page=query.page, page_size=query.page_size)
+
+
+async def ensure_item(session: AsyncSession, *, body: ItemCreate) -> tuple[FnbItem, bool]:
+    """Find the item by name or create it; True when created. A found item is left as it is."""
+    found = (await session.exec(select(FnbItem).where(FnbItem.name == body.name))).one_or_none()
+    return (found, False) if found else (await create_item(session, body=body), True)
+
+
+async def ensure_combo(session: AsyncSession, *, body: ComboCreate) -> tuple[FnbCombo, bool]:
+    """Find the combo by name or create it; True when created."""
+    found = (await session.exec(select(FnbCombo).where(FnbCombo.name == body.name))).one_or_none()
+    return (found, False) if found else (await create_combo(session, body=body), True)
+
+
+async def has_stock_row(session: AsyncSession, *, cinema_id: uuid.UUID, item_id: uuid.UUID) -> bool:
+    return await session.get(Stock, (cinema_id, item_id)) is not None
