@@ -36,6 +36,8 @@ from domain.shared.errors import Conflict, InvalidInput, PayloadTooLarge
 from domain.shared.images import ImageStore, clean_image
 from domain.shared.schemas import Page, PageParams
 
+MAX_ON_HAND = 10_000_000  # far below the int column's limit, so repeated receipts never overflow it
+
 
 class FnbNameTaken(Conflict):
     code = "FNB_NAME_TAKEN"
@@ -245,6 +247,8 @@ async def change_stock(session: AsyncSession, *, item_id: uuid.UUID, body: Stock
     else:
         assert body.delta is not None
         delta, kind, reason = body.delta, body.kind or MovementKind.ADJUSTMENT, body.reason or ""
+    if stock.on_hand + delta > MAX_ON_HAND:
+        raise InvalidInput(f"A counter holds at most {MAX_ON_HAND:,} units of an item.", {"onHand": stock.on_hand})
     if stock.on_hand + delta < stock.reserved:
         raise StockBelowReserved(f"{stock.reserved} unit(s) are held for pre-orders; on-hand may not go below.",
                                  {"onHand": stock.on_hand, "reserved": stock.reserved, "delta": delta})

@@ -93,6 +93,15 @@ async def test_bad_stock_changes_are_4xx_and_change_nothing(client: httpx.AsyncC
     assert (await _menu(client, "/api/fnb/items", cinema))[item["id"]]["stock"] == 3
 
 
+async def test_stock_cannot_overflow(client: httpx.AsyncClient, make_user: Any) -> None:
+    admin, staff = await make_user(Role.ADMIN), await make_user(Role.STAFF)
+    cinema, item = await _cinema(client, admin), await _item(client, admin)
+    for _ in range(10):
+        assert (await _stock(client, staff, item["id"], cinemaId=cinema, delta=10**6, reason="x")).status_code == 200
+    response = await _stock(client, staff, item["id"], cinemaId=cinema, delta=1, reason="x")
+    assert response.status_code == 422, response.text
+
+
 async def test_unknown_things_are_404(client: httpx.AsyncClient, make_user: Any) -> None:
     admin, staff = await make_user(Role.ADMIN), await make_user(Role.STAFF)
     cinema, item = await _cinema(client, admin), await _item(client, admin)
