@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import error_body
 
 WEBHOOK_PREFIX = "/api/payments/webhook/"
-UPLOAD_SUFFIXES = ("/avatar", "/poster")
+UPLOAD_SUFFIXES = ("/avatar", "/poster", "/image")  # avatars, posters, F&B item images
 UPLOAD_SLACK = 64 * 1024
 
 
