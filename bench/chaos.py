@@ -47,6 +47,7 @@ AIMED = ("lock", "checkout", "paid", "compensation")
 KINDS = ("paid", "paid_voucher", "failed_payment", "abandoned_hold", "abandoned_checkout")
 LAYOUT = {"rows": 8, "seatsPerRow": 12, "aisles": [6], "vipRows": [], "coupleRows": [], "brokenSeats": []}
 RETRYABLE = (httpx.TransportError,)
+ASK_TEMPORAL_WITHIN = 10  # seconds for one look at the running sagas; a restarting server may not answer
 
 
 @dataclass
@@ -113,12 +114,15 @@ def restart_server(chaos: Chaos, name: str) -> float:
 async def saga_states(chaos: Chaos) -> Counter[str]:
     """The SagaState of every running booking saga (empty if Temporal cannot answer right now)."""
     states: Counter[str] = Counter()
+    # Bounded: while Temporal restarts, a connect or list can wait without end (and this runs under the lock
+    # every saga's aimed kill waits for); a TimeoutError is an Exception, so it is suppressed too.
     with suppress(Exception):
-        temporal = await connect_temporal(chaos.settings.resolved_temporal_address)
-        query = 'WorkflowType = "BookingWorkflow" AND ExecutionStatus = "Running"'
-        async for wf in temporal.list_workflows(query):
-            value = (wf.search_attributes or {}).get("SagaState") or ["?"]
-            states[str(value[0])] += 1
+        async with asyncio.timeout(ASK_TEMPORAL_WITHIN):
+            temporal = await connect_temporal(chaos.settings.resolved_temporal_address)
+            query = 'WorkflowType = "BookingWorkflow" AND ExecutionStatus = "Running"'
+            async for wf in temporal.list_workflows(query):
+                value = (wf.search_attributes or {}).get("SagaState") or ["?"]
+                states[str(value[0])] += 1
     return states
 
 
@@ -215,10 +219,11 @@ async def wait_all_closed(chaos: Chaos, timeout: float) -> int:
     deadline, running = time.monotonic() + timeout, -1
     while time.monotonic() < deadline:
         with suppress(Exception):
-            temporal = await connect_temporal(chaos.settings.resolved_temporal_address)
-            query = ('(WorkflowType = "BookingWorkflow" OR WorkflowType = "RefundWorkflow") '
-                     'AND ExecutionStatus = "Running"')
-            running = (await temporal.count_workflows(query)).count
+            async with asyncio.timeout(ASK_TEMPORAL_WITHIN):
+                temporal = await connect_temporal(chaos.settings.resolved_temporal_address)
+                query = ('(WorkflowType = "BookingWorkflow" OR WorkflowType = "RefundWorkflow") '
+                         'AND ExecutionStatus = "Running"')
+                running = (await temporal.count_workflows(query)).count
             if running == 0:
                 return 0
         await asyncio.sleep(1)
