@@ -250,7 +250,8 @@ async def change_stock(session: AsyncSession, *, item_id: uuid.UUID, body: Stock
     if stock.on_hand + delta > MAX_ON_HAND:
         raise InvalidInput(f"A counter holds at most {MAX_ON_HAND:,} units of an item.", {"onHand": stock.on_hand})
     if stock.on_hand + delta < stock.reserved:
-        raise StockBelowReserved(f"{stock.reserved} unit(s) are held for pre-orders; on-hand may not go below.",
+        raise StockBelowReserved(f"This would leave {stock.on_hand + delta} on hand, below the {stock.reserved} "
+                                 "unit(s) held for pre-orders (stock never goes below zero).",
                                  {"onHand": stock.on_hand, "reserved": stock.reserved, "delta": delta})
     if delta:
         await fnb_stock.move(session, stock, kind=kind, quantity=delta, reason=reason, actor_id=actor_id)
