@@ -35,7 +35,8 @@ class Booking(SQLModel, table=True):
     id: uuid.UUID = Field(primary_key=True)  # chosen by the API when the saga starts: workflow `booking-{id}`
     user_id: uuid.UUID = Field(index=True)
     showtime_id: uuid.UUID = Field(index=True)
-    total_amount: int
+    total_amount: int  # seats + F&B
+    fnb_amount: int = 0  # the F&B part of total_amount
     discount: int = 0
     final_amount: int
     status: BookingStatus = Field(default=BookingStatus.PENDING, sa_type=enum_column(BookingStatus))
@@ -67,13 +68,15 @@ class BookingSeat(SQLModel, table=True):
 
 
 class BookingFnB(SQLModel, table=True):
-    """F&B pre-ordered with a booking (filled by the F&B issue)."""
+    """One F&B line pre-ordered with a booking: an item or a combo, its name and unit price at the time."""
 
     __tablename__ = "booking_fnb"
     __table_args__ = {"schema": SCHEMA}
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     booking_id: uuid.UUID = Field(index=True)
-    item_id: uuid.UUID
+    item_id: uuid.UUID | None = None
+    combo_id: uuid.UUID | None = None
+    name: str = Field(default="", sa_type=String(200))
     quantity: int
-    price: int
+    price: int  # unit price

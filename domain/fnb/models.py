@@ -11,11 +11,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ARRAY, CheckConstraint, String, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from domain.shared.models import created_at_field, enum_column, updated_at_field
+from domain.shared.models import created_at_field, enum_column, updated_at_field, utc_datetime_field
 
 SCHEMA = "fnb"
 
@@ -33,12 +35,14 @@ class MovementKind(StrEnum):
     RELEASE = "Release"
     WASTE = "Waste"
     ADJUSTMENT = "Adjustment"
+    RETURN = "Return"  # a paid pre-order cancelled before pickup: its units go back on hand
 
 
 class ReservationStatus(StrEnum):
     RESERVED = "Reserved"
     SOLD = "Sold"
     RELEASED = "Released"
+    RETURNED = "Returned"  # sold, then the booking was cancelled before pickup
 
 
 class FnbItem(SQLModel, table=True):
@@ -115,12 +119,15 @@ class StockMovement(SQLModel, table=True):
     reserved_change: int = 0  # signed change of reserved
     reason: str = Field(default="", sa_type=String(300))
     booking_id: uuid.UUID | None = Field(default=None, index=True)
+    sale_id: uuid.UUID | None = None  # a counter sale (fnb.counter_sale)
     actor_id: uuid.UUID | None = None  # who: the staff member, None for the saga
     created_at: datetime = created_at_field()
 
 
 class StockReservation(SQLModel, table=True):
-    """Stock held for one booking; idempotency key of reserve/release/sell."""
+    """A booking's F&B order: the stock it holds (idempotency key of reserve/release/sell) and, once paid, the
+    order the counter hands out. `attempt` is the saga's checkout attempt that holds it: a release names the
+    attempt it undoes, so a late retry of an older attempt can never hold stock again."""
 
     __tablename__ = "stock_reservation"
     __table_args__ = ({"schema": SCHEMA},)
@@ -128,8 +135,30 @@ class StockReservation(SQLModel, table=True):
     booking_id: uuid.UUID = Field(primary_key=True)
     cinema_id: uuid.UUID
     status: ReservationStatus = Field(default=ReservationStatus.RESERVED, sa_type=enum_column(ReservationStatus))
+    attempt: int = 0
+    showtime_id: uuid.UUID | None = None
+    starts_at: datetime | None = utc_datetime_field()
+    lines: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONB)  # OrderedLine dumps, prices of then
+    amount: int = 0
+    collected_at: datetime | None = utc_datetime_field()
+    collected_by: uuid.UUID | None = None
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
+
+
+class CounterSale(SQLModel, table=True):
+    """F&B sold at the counter without a ticket: stock taken at once, paid in cash or by card."""
+
+    __tablename__ = "counter_sale"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    cinema_id: uuid.UUID = Field(index=True)
+    lines: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONB)
+    amount: int
+    payment_method: str = Field(sa_type=String(16))
+    sold_by: uuid.UUID
+    created_at: datetime = created_at_field()
 
 
 class ReservationComponent(SQLModel, table=True):

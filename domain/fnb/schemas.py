@@ -207,3 +207,56 @@ class MovementPublic(ApiModel):
 
 class ImagePublic(ApiModel):
     image_url: str
+
+
+class OrderLine(ApiModel):
+    """One line of an F&B order: exactly one of itemId or comboId, and how many."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: uuid.UUID | None = None
+    combo_id: uuid.UUID | None = None
+    quantity: int = Field(ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _one_product(self) -> OrderLine:
+        if (self.item_id is None) == (self.combo_id is None):
+            raise ValueError("Name either itemId or comboId.")
+        return self
+
+
+OrderLines = Annotated[list[OrderLine], Field(max_length=20, description="At most 20 lines")]
+
+
+class SoldLine(ApiModel):
+    """A line as ordered: the item or combo, its name and unit price at the time (later price or recipe
+    changes leave it as it was)."""
+
+    item_id: uuid.UUID | None = None
+    combo_id: uuid.UUID | None = None
+    name: str
+    quantity: int
+    unit_price: int
+
+    @property
+    def amount(self) -> int:
+        return self.quantity * self.unit_price
+
+
+class ReserveFnbInput(ApiModel):
+    """The saga's reserve_fnb step: the order of one checkout attempt of a booking."""
+
+    booking_id: uuid.UUID
+    showtime_id: uuid.UUID
+    attempt: int
+    lines: list[OrderLine]
+
+
+class ReleaseFnbInput(ApiModel):
+    booking_id: uuid.UUID
+    attempt: int
+
+
+class FnbReserved(ApiModel):
+    lines: list[SoldLine]
+    amount: int

@@ -9,10 +9,11 @@ even if code were wrong.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +32,7 @@ from domain.fnb.models import (
     StockReservation,
 )
 from domain.fnb.rules import components, crossed_low, shortages
+from domain.fnb.schemas import FnbReserved, OrderLine, SoldLine
 from domain.shared.outbox import emit
 
 
@@ -42,7 +44,8 @@ async def lock_stock(session: AsyncSession, cinema_id: uuid.UUID, item_ids: list
 
 
 async def move(session: AsyncSession, stock: Stock, *, kind: MovementKind, quantity: int, reserved_change: int = 0,
-               reason: str = "", booking_id: uuid.UUID | None = None, actor_id: uuid.UUID | None = None) -> None:
+               reason: str = "", booking_id: uuid.UUID | None = None, actor_id: uuid.UUID | None = None,
+               sale_id: uuid.UUID | None = None) -> None:
     """Apply one movement to a locked stock row and write its ledger row; emit fnb.stock.low on a crossing."""
     before = stock.available
     stock.on_hand += quantity
@@ -50,7 +53,7 @@ async def move(session: AsyncSession, stock: Stock, *, kind: MovementKind, quant
     session.add(stock)
     session.add(StockMovement(cinema_id=stock.cinema_id, item_id=stock.item_id, kind=kind, quantity=quantity,
                               reserved_change=reserved_change, reason=reason, booking_id=booking_id,
-                              actor_id=actor_id))
+                              sale_id=sale_id, actor_id=actor_id))
     await session.flush()
     if crossed_low(before, stock.available, stock.low_stock_threshold):
         await emit(session, Topic.FNB_STOCK_LOW, StockLow(cinema_id=stock.cinema_id, item_id=stock.item_id,
@@ -95,30 +98,88 @@ async def needed_units(session: AsyncSession, *, cinema_id: uuid.UUID, items: Ma
     return components(items.items(), [(recipes[c], q) for c, q in combos.items()])
 
 
-async def reserve(session: AsyncSession, *, booking_id: uuid.UUID, cinema_id: uuid.UUID,
-                  items: Mapping[uuid.UUID, int], combos: Mapping[uuid.UUID, int]) -> dict[uuid.UUID, int]:
-    """Hold the components of an order at a cinema, all or nothing; FnbOutOfStock names what is short.
+async def price(session: AsyncSession, *, cinema_id: uuid.UUID, lines: Sequence[OrderLine]) -> list[SoldLine]:
+    """Each line with its product's name and price now. Refuses an unknown product or one not on sale at the
+    cinema (an item ordered alone must be on sale; a combo's components need only stock)."""
+    combo_ids = sorted({line.combo_id for line in lines if line.combo_id is not None})
+    item_ids = sorted({line.item_id for line in lines if line.item_id is not None})
+    await _recipes(session, cinema_id, combo_ids)
+    await _check_items(session, cinema_id, item_ids)
+    items = {i.id: i for i in (await session.exec(select(FnbItem).where(col(FnbItem.id).in_(item_ids)))).all()}
+    combos = {c.id: c for c in (await session.exec(select(FnbCombo).where(col(FnbCombo.id).in_(combo_ids)))).all()}
+    return [SoldLine(item_id=line.item_id, name=items[line.item_id].name, quantity=line.quantity,
+                     unit_price=items[line.item_id].price) if line.item_id is not None else
+            SoldLine(combo_id=line.combo_id, name=combos[line.combo_id].name, quantity=line.quantity,  # type: ignore[index]
+                     unit_price=combos[line.combo_id].price)  # type: ignore[index]
+            for line in lines]
 
-    Idempotent on booking_id: a booking already holding (or sold) answers its components again."""
-    claimed = (await session.exec(insert(StockReservation).values(booking_id=booking_id, cinema_id=cinema_id)  # type: ignore[call-overload]
-                                  .on_conflict_do_nothing().returning(StockReservation.booking_id))).first()
-    if claimed is None:  # a retry: the first attempt's answer (waits for it if still running)
-        existing = await session.get(StockReservation, booking_id, with_for_update=True, populate_existing=True)
-        assert existing is not None
-        if existing.status is ReservationStatus.RELEASED:
-            raise FnbReservationReleased("This booking's F&B was released.", {"bookingId": str(booking_id)})
-        return await reserved_components(session, booking_id=booking_id)
+
+def _units(lines: Sequence[OrderLine]) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, int]]:
+    items: dict[uuid.UUID, int] = {}
+    combos: dict[uuid.UUID, int] = {}
+    for line in lines:
+        into, key = (items, line.item_id) if line.item_id is not None else (combos, line.combo_id)
+        assert key is not None
+        into[key] = into.get(key, 0) + line.quantity
+    return items, combos
+
+
+async def take(session: AsyncSession, *, cinema_id: uuid.UUID, lines: Sequence[OrderLine], kind: MovementKind,
+               reason: str, booking_id: uuid.UUID | None = None, sale_id: uuid.UUID | None = None,
+               actor_id: uuid.UUID | None = None) -> tuple[list[SoldLine], dict[uuid.UUID, int]]:
+    """Price an order and take its components from the cinema's stock, all or nothing: held for a pre-order
+    (kind Reservation) or gone at once (a counter Sale). FnbOutOfStock names what is short."""
+    sold = await price(session, cinema_id=cinema_id, lines=lines)
+    items, combos = _units(lines)
     needed = await needed_units(session, cinema_id=cinema_id, items=items, combos=combos)
     stocks = await lock_stock(session, cinema_id, list(needed))
     short = shortages(needed, {i: s.available for i, s in stocks.items()})
     if short:
         raise FnbOutOfStock("Not enough stock for this order.", [
             {"itemId": str(s.item_id), "needed": s.needed, "available": s.available} for s in short])
+    held = kind is MovementKind.RESERVATION
     for item_id, quantity in sorted(needed.items()):
-        session.add(ReservationComponent(booking_id=booking_id, item_id=item_id, quantity=quantity))
-        await move(session, stocks[item_id], kind=MovementKind.RESERVATION, quantity=0, reserved_change=quantity,
-                   booking_id=booking_id, reason="Pre-order")
-    return needed
+        await move(session, stocks[item_id], kind=kind, quantity=0 if held else -quantity,
+                   reserved_change=quantity if held else 0, booking_id=booking_id, reason=reason,
+                   actor_id=actor_id, sale_id=sale_id)
+    return sold, needed
+
+
+async def reserve(session: AsyncSession, *, booking_id: uuid.UUID, cinema_id: uuid.UUID, lines: Sequence[OrderLine],
+                  attempt: int = 0, showtime_id: uuid.UUID | None = None,
+                  starts_at: datetime | None = None) -> FnbReserved:
+    """Hold the components of a booking's order at a cinema, all or nothing; FnbOutOfStock names what is short.
+
+    Idempotent on (booking, attempt): a retry answers the same order. A newer checkout attempt replaces an
+    older attempt's order; an attempt already released (or older than the one held) is refused, so a late
+    retry never holds stock after its compensation ran."""
+    claimed = (await session.exec(insert(StockReservation).values(  # type: ignore[call-overload]
+        booking_id=booking_id, cinema_id=cinema_id, attempt=attempt).on_conflict_do_nothing()
+        .returning(StockReservation.booking_id))).first()
+    reservation = await session.get(StockReservation, booking_id, with_for_update=True, populate_existing=True)
+    assert reservation is not None
+    if claimed is None:  # a retry or a new attempt (waits for a running one)
+        if reservation.attempt > attempt or (reservation.attempt == attempt
+                                             and reservation.status is ReservationStatus.RELEASED):
+            raise FnbReservationReleased("This booking's F&B was released.", {"bookingId": str(booking_id)})
+        if reservation.attempt == attempt:  # the same attempt again: its answer
+            return FnbReserved(lines=[SoldLine.model_validate(line) for line in reservation.lines],
+                               amount=reservation.amount)
+        if reservation.status in (ReservationStatus.SOLD, ReservationStatus.RETURNED):
+            raise FnbReservationReleased("This booking's F&B order is final.", {"bookingId": str(booking_id)})
+        await _settle(session, booking_id, ReservationStatus.RELEASED)  # an older attempt's order, if still held
+        await session.exec(delete(ReservationComponent).where(  # type: ignore[call-overload]
+            col(ReservationComponent.booking_id) == booking_id))
+    sold, needed = await take(session, cinema_id=cinema_id, lines=lines, kind=MovementKind.RESERVATION,
+                              reason="Pre-order", booking_id=booking_id)
+    session.add_all([ReservationComponent(booking_id=booking_id, item_id=i, quantity=q) for i, q in needed.items()])
+    reservation.status, reservation.attempt, reservation.cinema_id = ReservationStatus.RESERVED, attempt, cinema_id
+    reservation.showtime_id, reservation.starts_at = showtime_id, starts_at
+    reservation.lines = [line.model_dump(mode="json") for line in sold]
+    reservation.amount = sum(line.amount for line in sold)
+    session.add(reservation)
+    await session.flush()
+    return FnbReserved(lines=sold, amount=reservation.amount)
 
 
 async def current_from_ledger(session: AsyncSession, *, cinema_id: uuid.UUID,
@@ -156,15 +217,46 @@ async def _settle(session: AsyncSession, booking_id: uuid.UUID, status: Reservat
     return True
 
 
-async def release(session: AsyncSession, *, booking_id: uuid.UUID) -> bool:
-    """Compensates reserve: give the held units back. A no-op (False) when nothing is held."""
-    return await _settle(session, booking_id, ReservationStatus.RELEASED)
+async def release(session: AsyncSession, *, booking_id: uuid.UUID, attempt: int = 0,
+                  cinema_id: uuid.UUID | None = None) -> bool:
+    """Compensates reserve: give the held units back. A no-op (False) when nothing is held; a release of an
+    attempt that has not reserved (yet) leaves a released mark, so that attempt can never reserve later."""
+    if cinema_id is not None:
+        await session.exec(insert(StockReservation).values(  # type: ignore[call-overload]
+            booking_id=booking_id, cinema_id=cinema_id, attempt=attempt,
+            status=ReservationStatus.RELEASED).on_conflict_do_nothing())
+    reservation = await session.get(StockReservation, booking_id, with_for_update=True, populate_existing=True)
+    if reservation is None or reservation.attempt > attempt:
+        return False
+    released = await _settle(session, booking_id, ReservationStatus.RELEASED)
+    if reservation.attempt < attempt and reservation.status is ReservationStatus.RELEASED:
+        reservation.attempt = attempt
+        session.add(reservation)
+        await session.flush()
+    return released
 
 
 async def sell(session: AsyncSession, *, booking_id: uuid.UUID) -> bool:
     """The booking is paid: its held units leave the stock as a sale of the components recorded when reserved.
     A no-op (False) when already sold or nothing is held."""
     return await _settle(session, booking_id, ReservationStatus.SOLD)
+
+
+async def give_back(session: AsyncSession, *, booking_id: uuid.UUID) -> bool:
+    """A paid booking was cancelled: its sold units go back on hand (kind Return), unless the order was
+    collected at the counter. A no-op (False) when there is nothing to give back."""
+    reservation = await session.get(StockReservation, booking_id, with_for_update=True, populate_existing=True)
+    if reservation is None or reservation.status is not ReservationStatus.SOLD or reservation.collected_at:
+        return False
+    sold = await reserved_components(session, booking_id=booking_id)
+    stocks = await lock_stock(session, reservation.cinema_id, list(sold))
+    for item_id, quantity in sorted(sold.items()):
+        await move(session, stocks[item_id], kind=MovementKind.RETURN, quantity=quantity, booking_id=booking_id,
+                   reason="Booking cancelled before pickup")
+    reservation.status = ReservationStatus.RETURNED
+    session.add(reservation)
+    await session.flush()
+    return True
 
 
 def insert_stock(cinema_id: uuid.UUID, item_id: uuid.UUID) -> Any:

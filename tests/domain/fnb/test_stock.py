@@ -8,13 +8,23 @@ import random
 import uuid
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from domain.fnb import stock as fnb_stock
 from domain.fnb.errors import FnbNotSold, FnbOutOfStock, FnbReservationReleased
-from domain.fnb.models import ComboItem, FnbCategory, FnbCombo, FnbItem, MovementKind, Stock, StockMovement
+from domain.fnb.models import (
+    ComboItem,
+    FnbCategory,
+    FnbCombo,
+    FnbItem,
+    MovementKind,
+    Stock,
+    StockMovement,
+    StockReservation,
+)
+from domain.fnb.schemas import OrderLine
 from domain.shared.outbox import OUTBOX
 from infra.db import SessionMaker, unit_of_work
 
@@ -52,11 +62,21 @@ async def stock_of(sessionmaker: SessionMaker, cinema_id: uuid.UUID, item_id: uu
         return row.on_hand, row.reserved
 
 
+def order_lines(items: dict[uuid.UUID, int] | None = None,
+                combos: dict[uuid.UUID, int] | None = None) -> list[OrderLine]:
+    return ([OrderLine(item_id=i, quantity=q) for i, q in (items or {}).items()]
+            + [OrderLine(combo_id=c, quantity=q) for c, q in (combos or {}).items()])
+
+
 async def reserve(sessionmaker: SessionMaker, cinema_id: uuid.UUID, booking_id: uuid.UUID | None = None, *,
-                  items: dict[uuid.UUID, int] | None = None, combos: dict[uuid.UUID, int] | None = None) -> object:
+                  items: dict[uuid.UUID, int] | None = None, combos: dict[uuid.UUID, int] | None = None,
+                  attempt: int = 0) -> dict[uuid.UUID, int]:
+    """Reserve an order; answers the units of each item it holds."""
+    booking_id = booking_id or uuid.uuid4()
     async with unit_of_work(sessionmaker) as session:
-        return await fnb_stock.reserve(session, booking_id=booking_id or uuid.uuid4(), cinema_id=cinema_id,
-                                       items=items or {}, combos=combos or {})
+        await fnb_stock.reserve(session, booking_id=booking_id, cinema_id=cinema_id,
+                                lines=order_lines(items, combos), attempt=attempt)
+        return await fnb_stock.reserved_components(session, booking_id=booking_id)
 
 
 async def test_reserve_is_all_or_nothing_and_names_what_is_short(sessionmaker: SessionMaker) -> None:
@@ -160,3 +180,41 @@ async def test_fifty_concurrent_orders_take_exactly_the_last_ten(sessionmaker: S
         held = (await session.exec(select(StockMovement).where(StockMovement.item_id == popcorn,
                                                                StockMovement.kind == MovementKind.RESERVATION))).all()
     assert sum(m.reserved_change for m in held) == 10
+
+
+async def test_a_released_attempt_never_reserves_later_and_a_new_attempt_replaces_the_old(
+        sessionmaker: SessionMaker) -> None:
+    cinema, booking = uuid.uuid4(), uuid.uuid4()
+    popcorn = await make_item(sessionmaker, cinema, 10)
+    async with unit_of_work(sessionmaker) as session:  # the saga gave up on attempt 1 before it ran
+        assert not await fnb_stock.release(session, booking_id=booking, attempt=1, cinema_id=cinema)
+    with pytest.raises(FnbReservationReleased):
+        await reserve(sessionmaker, cinema, booking, items={popcorn: 2}, attempt=1)
+    assert await stock_of(sessionmaker, cinema, popcorn) == (10, 0), "the late attempt held nothing"
+    assert await reserve(sessionmaker, cinema, booking, items={popcorn: 2}, attempt=2) == {popcorn: 2}
+    assert await reserve(sessionmaker, cinema, booking, items={popcorn: 5}, attempt=3) == {popcorn: 5}
+    assert await stock_of(sessionmaker, cinema, popcorn) == (10, 5), "attempt 3's order replaced attempt 2's"
+    with pytest.raises(FnbReservationReleased):
+        await reserve(sessionmaker, cinema, booking, items={popcorn: 2}, attempt=2)
+    async with unit_of_work(sessionmaker) as session:
+        assert not await fnb_stock.release(session, booking_id=booking, attempt=2), "an older release misses"
+        assert await fnb_stock.release(session, booking_id=booking, attempt=3)
+    assert await stock_of(sessionmaker, cinema, popcorn) == (10, 0)
+
+
+async def test_a_cancelled_sale_comes_back_unless_collected(sessionmaker: SessionMaker) -> None:
+    cinema = uuid.uuid4()
+    popcorn = await make_item(sessionmaker, cinema, 10)
+    returned, collected = uuid.uuid4(), uuid.uuid4()
+    for booking in (returned, collected):
+        await reserve(sessionmaker, cinema, booking, items={popcorn: 2})
+        async with unit_of_work(sessionmaker) as session:
+            assert await fnb_stock.sell(session, booking_id=booking)
+    async with unit_of_work(sessionmaker) as session:
+        await session.exec(update(StockReservation).where(  # type: ignore[call-overload]
+            col(StockReservation.booking_id) == collected).values(collected_at=func.now()))
+    async with unit_of_work(sessionmaker) as session:
+        assert await fnb_stock.give_back(session, booking_id=returned)
+        assert not await fnb_stock.give_back(session, booking_id=returned), "once"
+        assert not await fnb_stock.give_back(session, booking_id=collected), "handed out: not back on the shelf"
+    assert await stock_of(sessionmaker, cinema, popcorn) == (8, 0)
