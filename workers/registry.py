@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.bookings import BookingActivities
+from activities.fnb import FnbActivities
 from activities.movies import MovieActivities
 from activities.notifications import NotificationActivities
 from activities.payments import PaymentActivities
@@ -33,6 +34,7 @@ from infra.settings import Settings, ShowtimeSettings
 from infra.storage import media_storage
 from workers.subscribers import auth as auth_subscribers
 from workers.subscribers import bookings as bookings_subscribers
+from workers.subscribers import fnb as fnb_subscribers
 from workers.subscribers import movies as movies_subscribers
 from workers.subscribers import payments as payments_subscribers
 from workers.subscribers import showtimes as showtimes_subscribers
@@ -127,6 +129,11 @@ def _promotion_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
             promotions.revoke_points]
 
 
+def _fnb_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
+    fnb = FnbActivities(deps.sessionmaker)
+    return [fnb.reserve_fnb, fnb.release_fnb, fnb.sell_fnb]
+
+
 def _payment_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     gateways = build_gateways(deps.payments, redis=deps.redis, journal=MessageJournal(deps.sessionmaker),
                               http=deps.http)
@@ -150,6 +157,7 @@ QUEUES: dict[TaskQueue, QueueSpec] = {
                                   activities=_booking_activities),
     TaskQueue.PROMOTIONS: QueueSpec(workflows=[], activities=_promotion_activities),
     TaskQueue.PAYMENTS: QueueSpec(workflows=[], activities=_payment_activities),
+    TaskQueue.FNB: QueueSpec(workflows=[], activities=_fnb_activities),
     # Legacy: the showtimes and movies queues were one `cinema-catalog` queue. Lifecycle timers and sweeps
     # started on it, and sagas that held seats before the `seats-on-showtimes-queue` patch, still schedule
     # work there, so it serves the same workflows and activities. Removable once no workflow runs on it
@@ -177,6 +185,7 @@ def subscriptions(client: Client, deps: WorkerDeps) -> list[Subscription]:
         bookings_subscribers.showtime_refunds(client),
         bookings_subscribers.payment_results(client),
         bookings_subscribers.refunded_tickets(client),
+        fnb_subscribers.cancelled_orders(),
         payments_subscribers.refunds(client, refund_poll=deps.payments.refund_poll_interval),
         users_subscribers.old_avatars(media_storage(s)),
     ]

@@ -25,6 +25,7 @@ from workflows.search_attributes import SAGA_STATE, refund_attributes
 
 with workflow.unsafe.imports_passed_through():
     from activities.bookings import BookingActivities
+    from activities.fnb import FnbActivities
     from activities.notifications import NotificationActivities
     from activities.promotions import PromotionActivities
     from activities.showtimes import ShowtimeActivities
@@ -47,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.contracts.queues import TaskQueue
     from domain.contracts.saga_states import SagaState
+    from domain.fnb.schemas import FnbOrderRef, FnbReserved, OrderLine, ReserveFnbInput
     from domain.promotions.schemas import LoyaltyInput, ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
     from workflows.refund import RefundWorkflow, child_refund_id
     from workflows.saga import DURABLE, INTERACTIVE, Saga, StepFailed, cause_of, refusal
@@ -63,6 +65,9 @@ LEAN_STEPS_PATCH = "bookings-steps-local"
 # Sagas before this patch started a payment also for 0 VND (a 100%-off voucher), which the payments
 # service refused; since, a free booking records no payment and is confirmed as paid.
 FREE_BOOKING_PATCH = "free-booking"
+# Checkouts with F&B (fnbItems) reserve it in a reserve_fnb step on the F&B queue; only such checkouts
+# reach this patch, so sagas from before it replay unchanged.
+FNB_PATCH = "fnb-preorders"
 PASSING_STATES = frozenset({SagaState.VOUCHER_VALIDATED, SagaState.PAYMENT_PROCESSED, SagaState.POINTS_UPDATED,
                             SagaState.NOTIFICATIONS_SENT})
 
@@ -84,6 +89,8 @@ class BookingWorkflow:
         self._settlement: pay.PaymentSettlement | None = None
         self._lock_failed = False
         self._voucher_reserved = False
+        self._fnb = FnbReserved(lines=[], amount=0)  # the F&B of the checkout that went through
+        self._fnb_attempt = 0  # checkout attempts that reserved F&B: each one's release names it
         self._released = False
         self._aborted: str | None = None  # a checkout failed after recording the booking: undo everything
         self._checking_out = 0  # checkouts accepted and not answered yet: a retry of one joins it
@@ -192,6 +199,9 @@ class BookingWorkflow:
             if ended and workflow.patched("checkout-retry-joins"):  # a retry accepted while the first ran
                 raise _refuse("NOT_HOLDING", "Nothing is held for this booking any more; pick seats again.")
             hold, booking = self._require_hold(), self._input
+            fnb = FnbReserved(lines=[], amount=0)
+            if request.fnb_items and workflow.patched(FNB_PATCH):
+                fnb = await self._reserve_fnb(request.fnb_items)
             discount = 0
             if request.voucher_code:
                 self._saga.on_failure("release_voucher", lambda: workflow.execute_activity_method(
@@ -210,25 +220,54 @@ class BookingWorkflow:
                         PromotionActivities.release_voucher, ReleaseVoucherInput(booking_id=booking.booking_id),
                         task_queue=TaskQueue.PROMOTIONS, **DURABLE)
                     self._saga.forget("release_voucher")
+                    if fnb.lines:  # the next checkout orders its F&B again
+                        await self._release_fnb()
                     raise refusal(e, "VOUCHER_FAILED") from e
                 discount, self._voucher_reserved = reserved.discount, True
                 self._set_state(SagaState.VOUCHER_VALIDATED)
+            total = hold.total_amount + fnb.amount
             # Nothing to pay (a 100%-off voucher): no gateway; the booking is paid as it stands.
-            free = hold.total_amount == discount and workflow.patched(FREE_BOOKING_PATCH)
+            free = total == discount and workflow.patched(FREE_BOOKING_PATCH)
             try:
-                started = await self._record_and_charge(request, discount, free=free)
+                started = await self._record_and_charge(request, discount, fnb, free=free)
             except StepFailed as e:
                 self._aborted = "CHECKOUT_FAILED"  # run() compensates once this handler has answered
                 raise refusal(e, "PAYMENT_UNAVAILABLE") from e
+            self._fnb = fnb
             self._checkout = CheckoutView(
-                booking_id=booking.booking_id, total_amount=hold.total_amount, discount=discount,
-                final_amount=hold.total_amount - discount, payment_method=request.payment_method,
+                booking_id=booking.booking_id, total_amount=total, fnb_amount=fnb.amount, discount=discount,
+                final_amount=total - discount, payment_method=request.payment_method,
                 payment_id=started.payment_id, payment_url=started.payment_url, expires_at=hold.expires_at,
                 state=self._state)
             if started.status is pay.SettlementStatus.SUCCESS:  # paid at the counter
                 self._settlement = pay.PaymentSettlement(booking_id=booking.booking_id, payment_id=started.payment_id,
                                                          status=started.status, amount=self._checkout.final_amount)
             return self._checkout
+
+    async def _reserve_fnb(self, lines: list[OrderLine]) -> FnbReserved:
+        """Hold the F&B at the showtime's cinema, all or nothing. Refused (FNB_OUT_OF_STOCK names what is short):
+        the seats stay held and the customer can change the order. Each attempt is numbered; its release
+        names it, so a late retry of a given-up attempt holds nothing."""
+        if not self._fnb_attempt:  # one compensation, releasing whatever attempt holds F&B by then
+            self._saga.on_failure("release_fnb", lambda: self._fnb_activity(FnbActivities.release_fnb))
+        self._fnb_attempt += 1
+        booking = self._input
+        try:
+            return await self._step("reserve_fnb", "fnb", workflow.execute_activity_method(
+                FnbActivities.reserve_fnb, ReserveFnbInput(
+                    booking_id=booking.booking_id, showtime_id=booking.showtime_id, attempt=self._fnb_attempt,
+                    lines=lines), task_queue=TaskQueue.FNB, **INTERACTIVE))
+        except StepFailed as e:
+            await self._release_fnb()  # a timed-out attempt may have held some
+            raise refusal(e, "FNB_UNAVAILABLE") from e
+
+    async def _release_fnb(self) -> None:
+        await self._fnb_activity(FnbActivities.release_fnb)
+
+    def _fnb_activity(self, activity: Callable[[FnbActivities, FnbOrderRef], Awaitable[None]]) -> Awaitable[None]:
+        ref = FnbOrderRef(booking_id=self._input.booking_id, showtime_id=self._input.showtime_id,
+                          attempt=self._fnb_attempt)
+        return workflow.execute_activity_method(activity, ref, task_queue=TaskQueue.FNB, **DURABLE)
 
     @checkout.validator
     def _can_checkout(self, request: CheckoutRequest) -> None:
@@ -257,7 +296,7 @@ class BookingWorkflow:
                                    {"status": 409, "details": {"amountDue": due}},
                                    type="AMOUNT_MISMATCH", non_retryable=True)
 
-    async def _record_and_charge(self, request: CheckoutRequest, discount: int, *,
+    async def _record_and_charge(self, request: CheckoutRequest, discount: int, fnb: FnbReserved, *,
                                  free: bool = False) -> pay.PaymentStarted:
         hold, booking = self._require_hold(), self._input
         # `close_booking` ends the unpaid booking (Cancelled or Expired); `cancel_booking` is the
@@ -270,7 +309,7 @@ class BookingWorkflow:
             BookingActivities.create_booking, CreateBookingInput(
                 booking_id=booking.booking_id, user_id=booking.user_id, showtime_id=booking.showtime_id,
                 seats=hold.seats, discount=discount, voucher_code=request.voucher_code,
-                payment_method=request.payment_method, expires_at=hold.expires_at), INTERACTIVE))
+                payment_method=request.payment_method, expires_at=hold.expires_at, fnb_lines=fnb.lines), INTERACTIVE))
         self._set_state(SagaState.BOOKING_CREATED)
         if free:
             return pay.PaymentStarted(payment_id=None, payment_url=None, status=pay.SettlementStatus.SUCCESS)
@@ -278,8 +317,9 @@ class BookingWorkflow:
             pay.CANCEL_PAYMENT, booking.booking_id, task_queue=booking.payment_queue, **DURABLE))
         return await self._step("process_payment", "payments", workflow.execute_activity(
             pay.START_PAYMENT, pay.StartPaymentInput(
-                booking_id=booking.booking_id, user_id=booking.user_id, amount=hold.total_amount - discount,
-                method=request.payment_method, expires_at=hold.expires_at,
+                booking_id=booking.booking_id, user_id=booking.user_id,
+                amount=hold.total_amount + fnb.amount - discount, method=request.payment_method,
+                expires_at=hold.expires_at,
                 description=f"Cinema booking {booking.booking_id}", reference=request.reference,
                 recorded_by=None if request.payment_method.online else request.requester.user_id),
             result_type=pay.PaymentStarted, task_queue=booking.payment_queue, **INTERACTIVE))
@@ -325,6 +365,8 @@ class BookingWorkflow:
                                     else "CONFIRMATION_FAILED")
         self._saga = Saga()  # a paid, confirmed booking is never undone by the steps below
         self._set_state(SagaState.BOOKING_CONFIRMED)
+        if self._fnb.lines:  # the held F&B becomes a sale, collected at the counter with the ticket
+            await self._best_effort("sell_fnb", "fnb", self._fnb_activity(FnbActivities.sell_fnb))
         if self._voucher_reserved:
             await self._best_effort("use_voucher", "promotions", workflow.execute_activity_method(
                 PromotionActivities.use_voucher, ReleaseVoucherInput(booking_id=booking.booking_id),

@@ -34,6 +34,7 @@ from domain.bookings.schemas import (
 )
 from domain.contracts.saga_states import SagaState
 from domain.contracts.workflow_ids import refund_workflow_id
+from domain.fnb.schemas import SoldLine
 from domain.shared.errors import Forbidden, NotFound
 from domain.shared.roles import Role
 from domain.shared.schemas import Page, PageParams
@@ -86,9 +87,9 @@ async def release_hold(booking_id: BookingId, user: CurrentUser, temporal: Tempo
                       Requester(user_id=user.user_id, is_staff=user.role.at_least(Role.STAFF)))
 
 
-def _public(booking: Booking, seats: list[BookingSeat]) -> BookingPublic:
+def _public(booking: Booking, seats: list[BookingSeat], fnb: list[SoldLine]) -> BookingPublic:
     lines = [SeatLine(seat_id=s.seat_id, row=s.row, number=s.number, type=s.seat_type, price=s.price) for s in seats]
-    return BookingPublic.model_validate({**booking.model_dump(), "seats": lines})
+    return BookingPublic.model_validate({**booking.model_dump(), "seats": lines, "fnb_items": fnb})
 
 
 @router.get("/my-bookings", response_model=Page[BookingPublic], summary="Your bookings, newest first")
@@ -96,7 +97,8 @@ async def my_bookings(user: CurrentUser, session: SessionDep,
                       page: Annotated[PageParams, Query()]) -> Page[BookingPublic]:
     rows, total = await bookings_service.of_user(session, user_id=user.user_id, offset=page.offset,
                                                  limit=page.page_size)
-    return Page[BookingPublic](items=[_public(b, s) for b, s in rows], total=total, page=page.page,
+    fnb = await bookings_service.fnb_lines(session, booking_ids=[b.id for b, _ in rows])
+    return Page[BookingPublic](items=[_public(b, s, fnb[b.id]) for b, s in rows], total=total, page=page.page,
                                page_size=page.page_size)
 
 
@@ -104,7 +106,8 @@ async def my_bookings(user: CurrentUser, session: SessionDep,
 async def read_booking(booking_id: BookingId, user: CurrentUser, session: SessionDep) -> BookingPublic:
     booking, seats = await bookings_service.get(session, booking_id=booking_id, viewer=user.user_id,
                                                 staff=user.role.at_least(Role.STAFF))
-    return _public(booking, seats)
+    fnb = await bookings_service.fnb_lines(session, booking_ids=[booking.id])
+    return _public(booking, seats, fnb[booking.id])
 
 
 @router.get("/{id}/ticket.svg", response_class=Response, summary="The QR ticket as an SVG image",
@@ -137,7 +140,8 @@ async def checkout(body: CheckoutBody, user: CurrentUser, temporal: TemporalDep)
         raise Forbidden("Cash and card payments are taken at the counter by staff.")
     handle = temporal.get_workflow_handle_for(BookingWorkflow.run, workflow_id(body.booking_id))
     request = CheckoutRequest(requester=Requester(user_id=user.user_id, is_staff=is_staff),
-                              voucher_code=body.voucher_code, payment_method=body.payment_method)
+                              voucher_code=body.voucher_code, payment_method=body.payment_method,
+                              fnb_items=body.fnb_items)
     return await update_saga(handle, BookingWorkflow.checkout, request)  # type: ignore[no-any-return]
 
 

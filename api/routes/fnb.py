@@ -1,4 +1,5 @@
-"""Routes of the F&B service (seed §7): the menu (public), its upkeep (Admin), per-cinema stock (Staff).
+"""Routes of the F&B service (seed §7): the menu (public), its upkeep (Admin), per-cinema stock and the
+counter: pre-order pickup, its queue, sales without a ticket (Staff).
 
 Staff are not attached to cinemas in this system: any Staff (or higher) may count and adjust the stock of
 any cinema, and every movement records who made it (`actorId`)."""
@@ -12,12 +13,16 @@ from fastapi import APIRouter, Path, Query, UploadFile, status
 
 from api.deps import AdminUser, PublicRoute, SessionDep, SettingsDep, StaffUser
 from api.routes.users import CappedUploadRoute, StorageDep
+from domain.fnb import orders as fnb_orders
 from domain.fnb import service as fnb_service
 from domain.fnb.schemas import (
     CinemaQuery,
     ComboCreate,
     ComboPublic,
     ComboUpdate,
+    CounterSaleCreate,
+    CounterSalePublic,
+    FnbOrderPublic,
     ImagePublic,
     ItemCreate,
     ItemPublic,
@@ -25,10 +30,12 @@ from domain.fnb.schemas import (
     MenuQuery,
     MovementPublic,
     MovementQuery,
+    OrderQueueQuery,
     StockChange,
     StockPublic,
 )
 from domain.shared.schemas import Page
+from domain.shared.time import utcnow
 
 ItemId = Annotated[uuid.UUID, Path(alias="id", description="The item's id")]
 ComboId = Annotated[uuid.UUID, Path(alias="id", description="The combo's id")]
@@ -113,3 +120,41 @@ async def list_movements(query: Annotated[MovementQuery, Query()], staff: StaffU
 
 for part in (public, guarded, uploads):
     router.include_router(part)
+
+
+# The counter (Staff): hand out pre-orders by the ticket's booking id, their queue, and sales without a ticket.
+orders = APIRouter(prefix="/fnb/orders", tags=["fnb"])
+OrderBookingId = Annotated[uuid.UUID, Path(alias="bookingId", description="The booking's id (on its ticket's QR)")]
+
+
+@orders.get("", response_model=Page[FnbOrderPublic],
+            summary="A cinema's booking F&B orders: waiting at the counter (by showtime) or collected")
+async def list_orders(query: Annotated[OrderQueueQuery, Query()], staff: StaffUser,
+                      session: SessionDep) -> Page[FnbOrderPublic]:
+    """`waiting`: paid, not collected, showtime started less than 3 hours ago, soonest first."""
+    return await fnb_orders.list_orders(session, query=query, now=utcnow())
+
+
+@orders.post("/{bookingId}/collect", response_model=FnbOrderPublic,
+             summary="Hand out a booking's paid F&B order (once; a second scan says when it was collected)",
+             responses={409: {"description": "Already collected (FNB_ALREADY_COLLECTED, with collectedAt), not "
+                                             "paid yet (FNB_ORDER_NOT_PAID), cancelled (FNB_ORDER_CANCELLED), or "
+                                             "for another cinema (FNB_WRONG_CINEMA)"}})
+async def collect_order(booking_id: OrderBookingId, staff: StaffUser, session: SessionDep,
+                        cinema_id: Annotated[uuid.UUID | None, Query(
+                            alias="cinemaId", description="The counter's cinema: refuse another's orders")] = None,
+                        ) -> FnbOrderPublic:
+    return await fnb_orders.collect(session, booking_id=booking_id, staff_id=staff.user_id, now=utcnow(),
+                                    cinema_id=cinema_id)
+
+
+@orders.post("", response_model=CounterSalePublic, status_code=status.HTTP_201_CREATED,
+             summary="Sell F&B at the counter without a ticket; the stock leaves at once",
+             responses={409: {"description": "Not enough stock (FNB_OUT_OF_STOCK, naming what is short) or not "
+                                             "on sale here (FNB_NOT_SOLD)"}})
+async def sell_at_counter(body: CounterSaleCreate, staff: StaffUser, session: SessionDep) -> CounterSalePublic:
+    """A retry with the same `Idempotency-Key` header gets the first receipt and sells nothing (as on every POST)."""
+    return await fnb_orders.sell(session, body=body, staff_id=staff.user_id, now=utcnow())
+
+
+router.include_router(orders)

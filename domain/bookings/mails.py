@@ -27,11 +27,14 @@ async def confirmation(session: AsyncSession, *, booking_id: uuid.UUID) -> Outgo
     cinema = await cinemas_service.get_cinema(session, cinema_id=showtime.cinema_id)
     when = showtime.start_time.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
     seat_list = ", ".join(f"{s.row}{s.number}" for s in seats)
+    fnb = (await bookings_service.fnb_lines(session, booking_ids=[booking_id]))[booking_id]
     lines = [
         f"Vé của bạn đã được xác nhận / Your tickets are confirmed: {movie.title}",
         f"Rạp / Cinema: {cinema.name} — {cinema.address}",
         f"Suất chiếu / Showtime: {when}",
         f"Ghế / Seats: {seat_list}",
+        *(["Bắp nước / Food & drinks (nhận tại quầy bằng mã vé / collect at the counter with your ticket): "
+           + ", ".join(f"{line.quantity} × {line.name} ({line.amount:,} VND)" for line in fnb)] if fnb else []),
         f"Thành tiền / Paid: {booking.final_amount:,} VND",
         f"Mã vé / Ticket code: {booking.qr_code}",
     ]

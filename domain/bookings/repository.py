@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, TypeVar
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.bookings.models import Booking, BookingSeat
+from domain.bookings.models import Booking, BookingFnB, BookingSeat
+
+L = TypeVar("L", BookingSeat, BookingFnB)
 
 
 class BookingRepository:
@@ -22,16 +25,22 @@ class BookingRepository:
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return (await self.session.exec(stmt)).one_or_none()
 
-    async def add(self, *rows: Booking | BookingSeat) -> None:
+    async def add(self, *rows: Booking | BookingSeat | BookingFnB) -> None:
         self.session.add_all(rows)
         await self.session.flush()
 
     async def seats(self, booking_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[BookingSeat]]:
-        stmt = select(BookingSeat).where(col(BookingSeat.booking_id).in_(booking_ids)).order_by(
-            col(BookingSeat.row), col(BookingSeat.number))
-        found: dict[uuid.UUID, list[BookingSeat]] = {booking_id: [] for booking_id in booking_ids}
-        for seat in (await self.session.exec(stmt)).all():
-            found[seat.booking_id].append(seat)
+        return await self._lines(BookingSeat, booking_ids, col(BookingSeat.row), col(BookingSeat.number))
+
+    async def fnb(self, booking_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[BookingFnB]]:
+        return await self._lines(BookingFnB, booking_ids, col(BookingFnB.name))
+
+    async def _lines(self, model: type[L], booking_ids: list[uuid.UUID], *order: Any) -> dict[uuid.UUID, list[L]]:
+        """The rows of each booking (an empty list for one without), in this order."""
+        stmt = select(model).where(col(model.booking_id).in_(booking_ids)).order_by(*order)
+        found: dict[uuid.UUID, list[L]] = {booking_id: [] for booking_id in booking_ids}
+        for row in (await self.session.exec(stmt)).all():
+            found[row.booking_id].append(row)
         return found
 
     async def of_user(self, user_id: uuid.UUID, *, offset: int, limit: int) -> tuple[list[Booking], int]:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from domain.contracts.payment_methods import PaymentMethod
 from domain.contracts.saga_states import SagaState
+from domain.fnb.schemas import OrderLine, OrderLines, SoldLine
 from domain.shared.schemas import ApiModel
 from domain.showtimes.schemas import SeatLine
 
@@ -85,6 +86,7 @@ class CreateBookingInput(BaseModel):
     voucher_code: str | None
     payment_method: PaymentMethod
     expires_at: datetime
+    fnb_lines: list[SoldLine] = []  # the F&B pre-order as reserve_fnb priced it
 
 
 class CloseBookingInput(BaseModel):
@@ -109,7 +111,9 @@ class BookingPublic(ApiModel):
     user_id: uuid.UUID
     showtime_id: uuid.UUID
     seats: list[SeatLine]
-    total_amount: int
+    fnb_items: list[SoldLine] = Field(default=[], description="F&B pre-ordered with the tickets, at its price then")
+    total_amount: int = Field(description="Seats plus F&B")
+    fnb_amount: int = Field(description="The F&B part of totalAmount")
     discount: int
     final_amount: int
     status: str
@@ -140,6 +144,7 @@ class CheckoutRequest(BaseModel):
     requester: Requester
     voucher_code: str | None
     payment_method: PaymentMethod
+    fnb_items: list[OrderLine] = []
     # A payment taken at the counter (POST /api/payments/counter): the amount staff took, which must be the
     # hold's, and the receipt or card-slip number.
     expected_amount: int | None = None
@@ -150,7 +155,8 @@ class CheckoutView(ApiModel):
     """The answer to checkout: the totals and where to pay."""
 
     booking_id: uuid.UUID
-    total_amount: int
+    total_amount: int = Field(description="Seats plus F&B")
+    fnb_amount: int = 0
     discount: int
     final_amount: int
     payment_method: PaymentMethod
@@ -164,6 +170,8 @@ class CheckoutBody(ApiModel):
     booking_id: uuid.UUID
     voucher_code: str | None = Field(default=None, min_length=1, max_length=40)
     payment_method: PaymentMethod
+    fnb_items: OrderLines = Field(default=[], description="F&B to collect at the counter with the ticket: "
+                                                          "[{itemId | comboId, quantity}], at most 20 lines")
 
 
 class CancelRequest(BaseModel):

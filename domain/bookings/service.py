@@ -9,11 +9,12 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.bookings.checkin import ID_CHECK_RATINGS, Admission, EntryWindow, TicketRefused, admit
-from domain.bookings.models import Booking, BookingSeat, BookingStatus, PaymentStatus
+from domain.bookings.models import Booking, BookingFnB, BookingSeat, BookingStatus, PaymentStatus
 from domain.bookings.repository import BookingRepository
 from domain.bookings.tickets import decode_ticket
 from domain.contracts import events
 from domain.contracts.events import Topic
+from domain.fnb.schemas import SoldLine
 from domain.movies import service as movies_service
 from domain.shared.errors import Conflict, NotFound
 from domain.shared.outbox import emit
@@ -27,19 +28,22 @@ class BookingNotFound(NotFound):
 
 async def create_pending(session: AsyncSession, *, booking_id: uuid.UUID, user_id: uuid.UUID,
                          showtime_id: uuid.UUID, seats: Sequence[SeatLine], discount: int, voucher_code: str | None,
-                         payment_method: str, expires_at: datetime) -> Booking:
-    """Record the booking (Pending) with its seats; idempotent on booking_id."""
+                         payment_method: str, expires_at: datetime, fnb: Sequence[SoldLine] = ()) -> Booking:
+    """Record the booking (Pending) with its seats and F&B lines at their prices; idempotent on booking_id."""
     repo = BookingRepository(session)
     existing = await repo.get(booking_id)
     if existing is not None:
         return existing
-    total = sum(seat.price for seat in seats)
+    fnb_amount = sum(line.amount for line in fnb)
+    total = sum(seat.price for seat in seats) + fnb_amount
     booking = Booking(id=booking_id, user_id=user_id, showtime_id=showtime_id, total_amount=total,
-                      discount=discount, final_amount=total - discount, voucher_code=voucher_code,
-                      payment_method=payment_method, expires_at=expires_at)
+                      fnb_amount=fnb_amount, discount=discount, final_amount=total - discount,
+                      voucher_code=voucher_code, payment_method=payment_method, expires_at=expires_at)
     await repo.add(booking)
     await repo.add(*(BookingSeat(booking_id=booking_id, seat_id=s.seat_id, row=s.row, number=s.number,
                                  seat_type=s.type, price=s.price) for s in seats))
+    await repo.add(*(BookingFnB(booking_id=booking_id, item_id=line.item_id, combo_id=line.combo_id, name=line.name,
+                                quantity=line.quantity, price=line.unit_price) for line in fnb))
     await emit(session, Topic.BOOKING_CREATED, events.BookingCreated(
         booking_id=booking_id, user_id=user_id, showtime_id=showtime_id, seat_ids=[s.seat_id for s in seats],
         total_amount=total, discount=discount, final_amount=total - discount, payment_method=payment_method,
@@ -104,6 +108,13 @@ async def get(session: AsyncSession, *, booking_id: uuid.UUID, viewer: uuid.UUID
     if booking is None or (not staff and booking.user_id != viewer):
         raise BookingNotFound("No such booking.")
     return booking, (await repo.seats([booking_id]))[booking_id]
+
+
+async def fnb_lines(session: AsyncSession, *, booking_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[SoldLine]]:
+    """The F&B lines of each booking, as ordered."""
+    return {booking_id: [SoldLine(item_id=r.item_id, combo_id=r.combo_id, name=r.name, quantity=r.quantity,
+                                  unit_price=r.price) for r in rows]
+            for booking_id, rows in (await BookingRepository(session).fnb(booking_ids)).items()}
 
 
 async def of_user(session: AsyncSession, *, user_id: uuid.UUID, offset: int,

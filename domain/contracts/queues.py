@@ -13,6 +13,7 @@ class TaskQueue(StrEnum):
     BOOKINGS = "cinema-bookings"
     PROMOTIONS = "cinema-promotions"
     PAYMENTS = "cinema-payments"
+    FNB = "cinema-fnb"
     # The showtimes and movies queues were one `cinema-catalog` queue. Workflows started on it (lifecycle
     # timers, sweeps) and sagas that held seats before the `seats-on-showtimes-queue` patch still schedule
     # work there, so the workers keep serving it (workers/registry.py). Removable once no workflow runs on

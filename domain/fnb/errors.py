@@ -31,3 +31,34 @@ class FnbReservationReleased(Conflict):
 
 class StockBelowReserved(Conflict):
     code = "STOCK_BELOW_RESERVED"
+
+
+class FnbOrderNotFound(NotFound):
+    """No F&B order for this booking (none was ordered, or the id is wrong)."""
+
+    code = "FNB_ORDER_NOT_FOUND"
+
+
+class FnbAlreadyCollected(Conflict):
+    """Details say when and by whom: bookingId, collectedAt, collectedBy."""
+
+    code = "FNB_ALREADY_COLLECTED"
+
+
+class FnbOrderNotPaid(Conflict):
+    """The order still waits for its booking's payment: nothing to hand out yet."""
+
+    code = "FNB_ORDER_NOT_PAID"
+
+
+class FnbOrderCancelled(Conflict):
+    """The order was released (booking never paid) or returned (booking cancelled): nothing to hand out."""
+
+    code = "FNB_ORDER_CANCELLED"
+
+
+class FnbWrongCinema(Conflict):
+    """The order is for another cinema's counter; details name it."""
+
+    code = "FNB_WRONG_CINEMA"
+

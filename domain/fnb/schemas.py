@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from domain.fnb.models import FnbCategory, MovementKind
+from domain.fnb.models import FnbCategory, MovementKind, ReservationStatus
 from domain.shared.schemas import ApiModel, PageParams
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -252,11 +252,60 @@ class ReserveFnbInput(ApiModel):
     lines: list[OrderLine]
 
 
-class ReleaseFnbInput(ApiModel):
+class FnbOrderRef(ApiModel):
+    """A booking's F&B order, for release_fnb (the attempt it undoes) and sell_fnb."""
+
     booking_id: uuid.UUID
+    showtime_id: uuid.UUID
     attempt: int
 
 
 class FnbReserved(ApiModel):
     lines: list[SoldLine]
     amount: int
+
+
+class OrderQueueQuery(PageParams):
+    cinema_id: uuid.UUID
+    state: Literal["waiting", "collected"] = Field(
+        default="waiting", description="waiting: paid, not collected, showtime not long past (by start); "
+                                       "collected: handed out, newest first")
+
+
+class FnbOrderPublic(ApiModel):
+    """A booking's F&B order as the counter sees it."""
+
+    booking_id: uuid.UUID
+    cinema_id: uuid.UUID
+    showtime_id: uuid.UUID | None
+    starts_at: datetime | None = Field(description="The showtime's start")
+    lines: list[SoldLine]
+    amount: int
+    status: ReservationStatus
+    collected_at: datetime | None
+    collected_by: uuid.UUID | None
+
+
+CounterLines = Annotated[OrderLines, Field(min_length=1)]
+
+
+class CounterSaleCreate(ApiModel):
+    """F&B sold at the counter without a ticket."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cinema_id: uuid.UUID
+    items: CounterLines
+    payment_method: Literal["Cash", "Card"]
+
+
+class CounterSalePublic(ApiModel):
+    """The receipt of a counter sale: lines with the names and unit prices charged."""
+
+    sale_id: uuid.UUID
+    cinema_id: uuid.UUID
+    lines: list[SoldLine]
+    amount: int
+    payment_method: str
+    sold_by: uuid.UUID
+    created_at: datetime
