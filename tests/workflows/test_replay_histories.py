@@ -4,8 +4,9 @@ tests/workflows/histories/ holds them: a booking saga holding seats, one that lo
 cancellation and its refund, all started before RefundWorkflow ids moved from `refund-{bookingId}` to
 `refund-{refundId}` (the `refund-workflow-id-by-refund` patch), and a confirmed saga with a voucher that
 took its hold from the API edge and ran the bookings steps as local activities (the `bookings-steps-local`
-patch), and a free booking (a 100%-off voucher) confirmed with no payment (the `free-booking` patch). Add one
-whenever a workflow changes shape.
+patch), a free booking (a 100%-off voucher) confirmed with no payment (the `free-booking` patch), and a
+booking with an F&B pre-order refused once for stock, then reserved, paid and sold (the `fnb-preorders`
+patch). Add one whenever a workflow changes shape.
 """
 
 from __future__ import annotations
