@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 from domain.bookings.models import BookingStatus
 from domain.bookings.schemas import CheckoutRequest, Requester
 from domain.contracts.saga_states import SagaState
+from domain.fnb.schemas import OrderLine
 from domain.showtimes.models import SeatStatus
 from infra.db import SessionMaker
 from infra.processes import ManagedProcess, wait_until
@@ -26,7 +27,9 @@ from infra.settings import Settings
 from infra.temporal import connect_temporal
 from tests.bookings_support import make_showtime, seat_ids, seats, start_booking
 from tests.conftest import CRASH_NAMESPACE
-from tests.workflows.test_booking_saga import GatewayDouble, booking_row
+from tests.domain.fnb.test_stock import stock_of
+from tests.workflows.test_booking_saga import GatewayDouble, assert_money_consistent, booking_row
+from tests.workflows.test_fnb_saga import menu
 from workflows.booking import BookingWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,3 +143,31 @@ async def test_released_before_any_worker_ran_the_saga(
     outcome = await asyncio.wait_for(handle.result(), 60)
     assert (outcome.state, outcome.outcome) == (SagaState.COMPENSATED, "RELEASED_BY_CUSTOMER")
     assert await seat_states(sessionmaker, showtime) == {SeatStatus.AVAILABLE}
+
+
+@pytest.mark.parametrize("paid", [True, False], ids=["paid-then-sold", "hold-ran-out-then-released"])
+async def test_killed_between_reserving_fnb_and_confirming(
+        crash_client: Client, worker_process: WorkerProcess, gateway: tuple[GatewayDouble, str],
+        sessionmaker: SessionMaker, redis: Redis, make_user: Any, paid: bool) -> None:
+    """The F&B is held, the worker dies; on restart the saga sells it (paid) or gives it back (the hold ran out
+    meanwhile), and the stock is what its ledger says."""
+    fake, queue = gateway
+    handle, customer, showtime = await start_saga(crash_client, sessionmaker, redis, make_user, queue,
+                                                  hold_seconds=60 if paid else 4)
+    popcorn, coke, combo = await menu(sessionmaker, showtime.cinema_id)
+    await handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
+        requester=Requester(user_id=customer.id), voucher_code=None, payment_method="VNPay",
+        fnb_items=[OrderLine(combo_id=combo, quantity=3)]))
+    assert await stock_of(sessionmaker, showtime.cinema_id, popcorn) == (10, 3)
+    worker_process.kill()
+    if paid:
+        await handle.signal(BookingWorkflow.payment_settled, fake.ipn(uuid.UUID(handle.id.removeprefix("booking-"))))
+    await asyncio.sleep(5)  # nobody is there to act on the payment, or the hold runs out meanwhile
+    assert await stock_of(sessionmaker, showtime.cinema_id, popcorn) == (10, 3), "still held while no worker lives"
+    worker_process.start()
+    outcome = await asyncio.wait_for(handle.result(), 60)
+    assert outcome.outcome == ("CONFIRMED" if paid else "HOLD_EXPIRED")
+    for item in (popcorn, coke):
+        assert await stock_of(sessionmaker, showtime.cinema_id, item) == ((7, 0) if paid else (10, 0))
+    booking = await booking_row(sessionmaker, outcome.booking_id)
+    assert_money_consistent(fake, {booking.id: booking.final_amount} if paid else {})
