@@ -51,6 +51,8 @@ class Topic(StrEnum):
     REGISTRATION_REPEATED = "user.registration.repeated"
     USER_AVATAR_REPLACED = "user.avatar.replaced"
     FNB_STOCK_LOW = "fnb.stock.low"
+    FNB_ORDER_SOLD = "fnb.order.sold"
+    FNB_ORDER_RETURNED = "fnb.order.returned"
     PROMOTION_PUBLISHED = "promotion.published"
     LOYALTY_TIER_CHANGED = "loyalty.tier.changed"
 
@@ -284,6 +286,37 @@ class StockLow(EventModel):
     threshold: int
 
 
+class FnbLine(EventModel):
+    """One line of an F&B order as sold: an item or a combo, its name and unit price then."""
+
+    item_id: uuid.UUID | None = None
+    combo_id: uuid.UUID | None = None
+    name: str
+    quantity: int
+    unit_price: int
+
+
+class FnbOrderSold(EventModel):
+    """F&B left the stock as a sale: a paid pre-order (bookingId) or a counter sale (saleId)."""
+
+    cinema_id: uuid.UUID
+    booking_id: uuid.UUID | None = None
+    sale_id: uuid.UUID | None = None
+    lines: list[FnbLine]
+    amount: int
+    payment_method: str | None = None  # a counter sale's Cash or Card; a pre-order is paid with its booking
+    sold_at: datetime
+
+
+class FnbOrderReturned(EventModel):
+    """A paid pre-order came back to stock: its booking was cancelled before pickup."""
+
+    cinema_id: uuid.UUID
+    booking_id: uuid.UUID
+    amount: int
+    returned_at: datetime
+
+
 class PromotionPublished(EventModel):
     promotion_id: uuid.UUID
     title: str
@@ -334,6 +367,8 @@ TOPICS: dict[Topic, tuple[str, type[EventModel]]] = {
     Topic.REGISTRATION_REPEATED: ("auth", RegistrationRepeated),
     Topic.USER_AVATAR_REPLACED: ("users", AvatarReplaced),
     Topic.FNB_STOCK_LOW: ("fnb", StockLow),
+    Topic.FNB_ORDER_SOLD: ("fnb", FnbOrderSold),
+    Topic.FNB_ORDER_RETURNED: ("fnb", FnbOrderReturned),
     Topic.PROMOTION_PUBLISHED: ("promotions", PromotionPublished),
     Topic.LOYALTY_TIER_CHANGED: ("promotions", TierChanged),
 }

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.contracts.events import StockLow, Topic
+from domain.contracts.events import FnbLine, FnbOrderReturned, FnbOrderSold, StockLow, Topic
 from domain.fnb.errors import FnbComboNotFound, FnbItemNotFound, FnbNotSold, FnbOutOfStock, FnbReservationReleased
 from domain.fnb.models import (
     ComboItem,
@@ -34,6 +34,7 @@ from domain.fnb.models import (
 from domain.fnb.rules import components, crossed_low, shortages
 from domain.fnb.schemas import FnbReserved, OrderLine, SoldLine
 from domain.shared.outbox import emit
+from domain.shared.time import utcnow
 
 
 async def lock_stock(session: AsyncSession, cinema_id: uuid.UUID, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, Stock]:
@@ -214,6 +215,11 @@ async def _settle(session: AsyncSession, booking_id: uuid.UUID, status: Reservat
     reservation.status = status
     session.add(reservation)
     await session.flush()
+    if status is ReservationStatus.SOLD:
+        await emit(session, Topic.FNB_ORDER_SOLD, FnbOrderSold(
+            cinema_id=reservation.cinema_id, booking_id=booking_id, lines=[FnbLine.model_validate(line) for line in
+                                                                           reservation.lines],
+            amount=reservation.amount, sold_at=utcnow()), aggregate_id=booking_id)
     return True
 
 
@@ -256,6 +262,9 @@ async def give_back(session: AsyncSession, *, booking_id: uuid.UUID) -> bool:
     reservation.status = ReservationStatus.RETURNED
     session.add(reservation)
     await session.flush()
+    await emit(session, Topic.FNB_ORDER_RETURNED, FnbOrderReturned(
+        cinema_id=reservation.cinema_id, booking_id=booking_id, amount=reservation.amount, returned_at=utcnow()),
+        aggregate_id=booking_id)
     return True
 
 

@@ -218,3 +218,9 @@ async def test_a_cancelled_sale_comes_back_unless_collected(sessionmaker: Sessio
         assert not await fnb_stock.give_back(session, booking_id=returned), "once"
         assert not await fnb_stock.give_back(session, booking_id=collected), "handed out: not back on the shelf"
     assert await stock_of(sessionmaker, cinema, popcorn) == (8, 0)
+    outbox = OUTBOX["fnb"]
+    async with unit_of_work(sessionmaker) as session:
+        rows = (await session.exec(select(outbox.c.topic, outbox.c.envelope).where(  # type: ignore[call-overload]
+            outbox.c.aggregate_id == str(returned)).order_by(outbox.c.id))).all()
+    assert [topic for topic, _ in rows] == ["fnb.order.sold", "fnb.order.returned"]
+    assert rows[0][1]["data"]["amount"] == 100_000 and rows[0][1]["data"]["lines"][0]["quantity"] == 2
