@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ARRAY, CheckConstraint, String, Uuid
+from sqlalchemy import ARRAY, CheckConstraint, Index, String, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -130,7 +130,8 @@ class StockReservation(SQLModel, table=True):
     attempt it undoes, so a late retry of an older attempt can never hold stock again."""
 
     __tablename__ = "stock_reservation"
-    __table_args__ = ({"schema": SCHEMA},)
+    # The counter's queue: a cinema's paid orders by showtime start (GET /api/fnb/orders).
+    __table_args__ = (Index("ix_fnb_stock_reservation_queue", "cinema_id", "status", "starts_at"), {"schema": SCHEMA})
 
     booking_id: uuid.UUID = Field(primary_key=True)
     cinema_id: uuid.UUID

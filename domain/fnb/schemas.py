@@ -201,6 +201,7 @@ class MovementPublic(ApiModel):
     reserved_change: int
     reason: str
     booking_id: uuid.UUID | None
+    sale_id: uuid.UUID | None = Field(default=None, description="The counter sale (POST /api/fnb/orders)")
     actor_id: uuid.UUID | None
     created_at: datetime
 

@@ -30,6 +30,8 @@ def upgrade() -> None:
         sa.Column("collected_by", sa.Uuid(), nullable=True),
     ):
         op.add_column("stock_reservation", column, schema=S)
+    op.create_index("ix_fnb_stock_reservation_queue", "stock_reservation", ["cinema_id", "status", "starts_at"],
+                    schema=S)
     op.add_column("stock_movement", sa.Column("sale_id", sa.Uuid(), nullable=True), schema=S)
     op.create_table(
         "counter_sale",
@@ -49,5 +51,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("counter_sale", schema=S)
     op.drop_column("stock_movement", "sale_id", schema=S)
+    op.drop_index("ix_fnb_stock_reservation_queue", "stock_reservation", schema=S)
     for name in ("collected_by", "collected_at", "amount", "lines", "starts_at", "showtime_id", "attempt"):
         op.drop_column("stock_reservation", name, schema=S)
