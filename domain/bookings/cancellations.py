@@ -13,6 +13,7 @@ from domain.bookings.models import BookingStatus, PaymentStatus
 from domain.bookings.repository import BookingRepository
 from domain.bookings.schemas import CancellationPlan, CancelRequest
 from domain.bookings.service import BookingNotFound
+from domain.fnb import orders as fnb_orders
 from domain.shared.errors import Conflict, Forbidden
 from domain.showtimes import seat_claims
 from domain.showtimes import service as showtimes_service
@@ -33,6 +34,9 @@ async def plan(session: AsyncSession, *, booking_id: uuid.UUID, request: CancelR
         raise BookingNotCancellable(f"The booking is {booking.status.value}; only confirmed bookings are cancelled "
                                     "(release a hold instead).")
     ensure_not_checked_in(booking.checked_in_at)
+    if not who.is_staff and await fnb_orders.collected_at(session, booking_id=booking.id) is not None:
+        raise BookingNotCancellable("The food and drinks of this booking were handed out at the counter; "
+                                    "staff can cancel it there.")
     if request.refunded_already is not None:
         if not who.is_staff:
             raise Forbidden("Only the payments desk cancels a booking for a refund it made.")

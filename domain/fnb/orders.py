@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from pydantic import TypeAdapter
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,6 +35,8 @@ from domain.shared.outbox import emit
 from domain.shared.schemas import Page
 from domain.shared.time import LOCAL_TZ
 
+_JSON_TIME = TypeAdapter(datetime)  # details say the time as the API's bodies do
+
 # An order stays in the counter's queue until this long after its showtime started: latecomers still
 # collect during the film; past it, the order is only found by its booking id.
 PICKUP_WINDOW = timedelta(hours=3)
@@ -59,7 +62,7 @@ async def collect(session: AsyncSession, *, booking_id: uuid.UUID, staff_id: uui
     if order.collected_at is not None:
         at = order.collected_at.astimezone(LOCAL_TZ).strftime("%H:%M on %d/%m/%Y")
         raise FnbAlreadyCollected(f"This order was already collected at {at}.", {
-            "bookingId": str(booking_id), "collectedAt": order.collected_at.isoformat(),
+            "bookingId": str(booking_id), "collectedAt": _JSON_TIME.dump_python(order.collected_at, mode="json"),
             "collectedBy": str(order.collected_by) if order.collected_by else None})
     if order.status is ReservationStatus.RESERVED:
         raise FnbOrderNotPaid("This booking is not paid yet.", {"bookingId": str(booking_id)})
@@ -70,6 +73,12 @@ async def collect(session: AsyncSession, *, booking_id: uuid.UUID, staff_id: uui
     session.add(order)
     await session.flush()
     return _public(order)
+
+
+async def collected_at(session: AsyncSession, *, booking_id: uuid.UUID) -> datetime | None:
+    """When the booking's F&B was handed out at the counter (None: not collected, or no order)."""
+    order = await session.get(StockReservation, booking_id)
+    return order.collected_at if order is not None else None
 
 
 async def list_orders(session: AsyncSession, *, query: OrderQueueQuery, now: datetime) -> Page[FnbOrderPublic]:

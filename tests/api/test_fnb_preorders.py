@@ -114,3 +114,26 @@ async def test_fnb_is_not_taken_through_a_counter_payment_of_the_seats(
     assert response.status_code == 403
     assert await stock_of(sessionmaker, showtime.cinema_id, popcorn) == (5, 0)
     await money_consistent(sessionmaker, [hold["bookingId"]])
+
+
+async def test_the_counter_hands_a_paid_preorder_out_once_and_then_the_customer_cannot_cancel_it(
+        client: httpx.AsyncClient, make_user: Any, sessionmaker: SessionMaker) -> None:
+    showtime, customer, staff = await make_showtime(sessionmaker), await make_user(), await make_user(Role.STAFF)
+    popcorn = await make_item(sessionmaker, showtime.cinema_id, 5)
+    hold = (await lock(client, customer, showtime.id, await seat_ids(sessionmaker, showtime.id, "A1", "A2"))).json()
+    checkout = (await order(client, customer, hold["bookingId"], [{"itemId": str(popcorn), "quantity": 2}])).json()
+    await customer_acts_on_gateway_page(checkout["paymentUrl"], "pay")
+    await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CONFIRMED)
+    queue = await eventually(
+        lambda: client.get("/api/fnb/orders", headers=staff.headers, params={"cinemaId": str(showtime.cinema_id)}),
+        lambda r: r.json()["total"] == 1, timeout=10)
+    assert [o["bookingId"] for o in queue.json()["items"]] == [hold["bookingId"]]
+    first = await client.post(f"/api/fnb/orders/{hold['bookingId']}/collect", headers=staff.headers)
+    again = await client.post(f"/api/fnb/orders/{hold['bookingId']}/collect", headers=staff.headers)
+    assert first.status_code == 200 and first.json()["lines"][0]["quantity"] == 2
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "FNB_ALREADY_COLLECTED")
+    assert again.json()["error"]["details"]["collectedAt"] == first.json()["collectedAt"]
+    refused = await client.put(f"/api/bookings/{hold['bookingId']}/cancel", json={}, headers=customer.headers)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "BOOKING_NOT_CANCELLABLE")
+    assert await stock_of(sessionmaker, showtime.cinema_id, popcorn) == (3, 0)
+    await money_consistent(sessionmaker, [hold["bookingId"]])
