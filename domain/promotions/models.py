@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, text
+from sqlalchemy import ARRAY, CheckConstraint, Integer, String, Time, UniqueConstraint, Uuid
 from sqlmodel import Field, SQLModel
 
-from domain.promotions.rules import VoucherScope, VoucherStatus, VoucherTerms, VoucherType
+from domain.promotions.rules import VoucherLimits, VoucherScope, VoucherStatus, VoucherTerms, VoucherType
 from domain.shared.models import created_at_field, enum_column, utc_datetime_field
 
 SCHEMA = "promotions"
@@ -19,6 +19,7 @@ class Voucher(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("usage_limit IS NULL OR used_count <= usage_limit", name="within_limit"),
         CheckConstraint("used_count >= 0", name="used_not_negative"),
+        CheckConstraint("per_user_limit IS NULL OR per_user_limit > 0", name="per_user_limit_positive"),
         {"schema": SCHEMA},
     )
 
@@ -33,14 +34,31 @@ class Voucher(SQLModel, table=True):
     ends_at: datetime = utc_datetime_field(nullable=False)  # type: ignore[assignment]
     usage_limit: int | None = None
     used_count: int = 0
+    per_user_limit: int | None = 1  # uses per customer (None: as many as the usage limit allows)
     applicable_for: VoucherScope = Field(default=VoucherScope.ALL, sa_type=enum_column(VoucherScope))
     status: VoucherStatus = Field(default=VoucherStatus.ACTIVE, sa_type=enum_column(VoucherStatus))
+    # Scope: empty lists and None mean "any". Days are ISO weekdays (1 Monday .. 7 Sunday); the time band
+    # is the showtime's local start, from inclusive, to exclusive.
+    movie_ids: list[uuid.UUID] = Field(default_factory=list, sa_type=ARRAY(Uuid))
+    cinema_ids: list[uuid.UUID] = Field(default_factory=list, sa_type=ARRAY(Uuid))
+    seat_types: list[str] = Field(default_factory=list, sa_type=ARRAY(String(16)))
+    days_of_week: list[int] = Field(default_factory=list, sa_type=ARRAY(Integer))
+    time_from: time | None = Field(default=None, sa_type=Time)
+    time_to: time | None = Field(default=None, sa_type=Time)
+    first_booking_only: bool = False
+    personal: bool = False  # only the users it was given to (voucher_assignment) may use it
     created_at: datetime = created_at_field()
+    updated_at: datetime | None = utc_datetime_field()
 
     def terms(self) -> VoucherTerms:
         return VoucherTerms(code=self.code, type=self.type, value=self.value, min_purchase=self.min_purchase,
                             max_discount=self.max_discount, starts_at=self.starts_at, ends_at=self.ends_at,
-                            status=self.status)
+                            status=self.status, applicable_for=self.applicable_for,
+                            limits=VoucherLimits(movie_ids=frozenset(self.movie_ids),
+                                                 cinema_ids=frozenset(self.cinema_ids),
+                                                 seat_types=frozenset(self.seat_types),
+                                                 days_of_week=frozenset(self.days_of_week), time_from=self.time_from,
+                                                 time_to=self.time_to, first_booking_only=self.first_booking_only))
 
 
 class ReservationStatus(StrEnum):
@@ -53,12 +71,8 @@ class VoucherReservation(SQLModel, table=True):
     """The seed's UserVoucher: one use of a voucher, held for a booking until it is used or released."""
 
     __tablename__ = "voucher_reservation"
-    __table_args__ = (
-        # One live use per user and voucher; released uses do not count.
-        Index("uq_voucher_reservation_live_user", "voucher_id", "user_id", unique=True,
-              postgresql_where=text("status <> 'Released'")),
-        {"schema": SCHEMA},
-    )
+    # A user's live uses of a voucher are counted against its per-user limit under the voucher's row lock.
+    __table_args__ = ({"schema": SCHEMA},)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     voucher_id: uuid.UUID = Field(index=True)
@@ -69,6 +83,21 @@ class VoucherReservation(SQLModel, table=True):
     created_at: datetime = created_at_field()
     used_at: datetime | None = utc_datetime_field()
     released_at: datetime | None = utc_datetime_field()
+
+
+class VoucherAssignment(SQLModel, table=True):
+    """A voucher given to a user (the seed's UserVoucher): by an Admin, a loyalty reward or a compensation.
+    A personal voucher works only for the users it was given to."""
+
+    __tablename__ = "voucher_assignment"
+    __table_args__ = (UniqueConstraint("voucher_id", "user_id"), {"schema": SCHEMA})
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    voucher_id: uuid.UUID = Field(foreign_key=f"{SCHEMA}.voucher.id", index=True)
+    user_id: uuid.UUID = Field(index=True)
+    source: str = Field(default="Admin", sa_type=String(16))  # Admin, Loyalty, Compensation
+    assigned_by: uuid.UUID | None = None
+    created_at: datetime = created_at_field()
 
 
 class LoyaltyType(StrEnum):

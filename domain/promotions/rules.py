@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, time
 from enum import StrEnum
 
 from domain.shared.errors import Conflict, InvalidInput, NotFound
@@ -12,6 +13,7 @@ from domain.shared.errors import Conflict, InvalidInput, NotFound
 class VoucherType(StrEnum):
     PERCENTAGE = "Percentage"
     FIXED_AMOUNT = "FixedAmount"
+    FREE_ITEM = "FreeItem"
 
 
 class VoucherScope(StrEnum):
@@ -40,6 +42,19 @@ class VoucherMinPurchase(InvalidInput):
 
 
 @dataclass(frozen=True)
+class VoucherLimits:
+    """Where a voucher may be used; an empty set or None is "any"."""
+
+    movie_ids: frozenset[uuid.UUID] = frozenset()
+    cinema_ids: frozenset[uuid.UUID] = frozenset()
+    seat_types: frozenset[str] = frozenset()
+    days_of_week: frozenset[int] = frozenset()  # ISO weekdays, 1 Monday .. 7 Sunday
+    time_from: time | None = None
+    time_to: time | None = None
+    first_booking_only: bool = False
+
+
+@dataclass(frozen=True)
 class VoucherTerms:
     code: str
     type: VoucherType
@@ -49,6 +64,8 @@ class VoucherTerms:
     starts_at: datetime
     ends_at: datetime
     status: VoucherStatus
+    applicable_for: VoucherScope = VoucherScope.ALL
+    limits: VoucherLimits = field(default_factory=VoucherLimits)
 
 
 def check_usable(terms: VoucherTerms, *, amount: int, now: datetime) -> None:
