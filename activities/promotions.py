@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.errors import refused_step
+from domain.bookings import service as bookings_service
 from domain.contracts.events import Topic
 from domain.promotions import loyalty
 from domain.promotions import service as promotions_service
+from domain.promotions.rules import PricedSeat, Purchase
 from domain.promotions.schemas import LoyaltyInput, ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
 from domain.shared.saga_events import saga_step
-from domain.shared.time import utcnow
+from domain.shared.time import LOCAL_TZ, utcnow
+from domain.showtimes import service as showtimes_service
 from infra.db import SessionMaker, unit_of_work
 
 SERVICE = "promotions"
+
+
+async def _purchase(session: AsyncSession, input: ReserveVoucherInput) -> Purchase:
+    """What the voucher applies to, with the showtime's film, cinema and local start, and whether this is the
+    customer's first paid booking. A saga from before scopes sends only the tickets' amount."""
+    if input.showtime_id is None:
+        return Purchase(seats=(PricedSeat("Standard", input.amount),))
+    showtime = await showtimes_service.get_showtime(session, showtime_id=input.showtime_id)
+    return Purchase(seats=tuple(PricedSeat(seat.type, seat.price) for seat in input.seats),
+                    fnb_amount=input.fnb_amount, movie_id=showtime.movie_id, cinema_id=showtime.cinema_id,
+                    starts_local=showtime.start_time.astimezone(LOCAL_TZ),
+                    first_booking=not await bookings_service.has_paid_booking(session, user_id=input.user_id))
 
 
 class PromotionActivities:
@@ -26,9 +42,10 @@ class PromotionActivities:
         async with refused_step(self._sessionmaker, saga_id=input.booking_id, step="validate_voucher",
                                 service=SERVICE):
             async with unit_of_work(self._sessionmaker) as session:
+                purchase = await _purchase(session, input)
                 reserved = await promotions_service.reserve(session, booking_id=input.booking_id,
                                                             user_id=input.user_id, code=input.code,
-                                                            amount=input.amount, now=utcnow())
+                                                            purchase=purchase, now=utcnow())
                 await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id,
                                 step="validate_voucher", service=SERVICE)
                 return reserved

@@ -49,7 +49,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.contracts.queues import TaskQueue
     from domain.contracts.saga_states import SagaState
     from domain.fnb.schemas import FnbOrderRef, FnbReserved, OrderLine, ReserveFnbInput
-    from domain.promotions.schemas import LoyaltyInput, ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
+    from domain.promotions.schemas import (
+        LoyaltyInput,
+        ReleaseVoucherInput,
+        ReserveVoucherInput,
+        VoucherReserved,
+        VoucherSeat,
+    )
     from workflows.refund import RefundWorkflow, child_refund_id
     from workflows.saga import DURABLE, INTERACTIVE, Saga, StepFailed, cause_of, refusal
 
@@ -212,7 +218,9 @@ class BookingWorkflow:
                         "validate_voucher", "promotions", workflow.execute_activity_method(
                             PromotionActivities.reserve_voucher, ReserveVoucherInput(
                                 booking_id=booking.booking_id, user_id=booking.user_id, code=request.voucher_code,
-                                amount=hold.total_amount), task_queue=TaskQueue.PROMOTIONS, **INTERACTIVE))
+                                amount=hold.total_amount, showtime_id=booking.showtime_id,
+                                seats=[VoucherSeat(type=s.type, price=s.price) for s in hold.seats],
+                                fnb_amount=fnb.amount), task_queue=TaskQueue.PROMOTIONS, **INTERACTIVE))
                 except StepFailed as e:
                     # Keep the hold so the customer can try another code or none. A timed-out attempt may
                     # still have reserved a use, so give it back now (a no-op when nothing was reserved).

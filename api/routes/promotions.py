@@ -1,10 +1,11 @@
-"""Routes of the promotions service: vouchers (first version; flash sales, tiers, redemption come later)."""
+"""Routes of the promotions service: vouchers and loyalty points (flash sales, tiers, redemption come later)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from api.deps import AdminUser, CurrentUser, SessionDep
 from domain.promotions import loyalty
@@ -17,25 +18,38 @@ from domain.promotions.schemas import (
     VoucherPublic,
     VoucherQuery,
     VoucherQuote,
+    VoucherUpdate,
 )
 from domain.shared.schemas import Page, PageParams
 from domain.shared.time import utcnow
 from domain.users import service as users_service
 
 router = APIRouter(prefix="/promotions", tags=["promotions"])
+VoucherId = Annotated[uuid.UUID, Path(alias="id", description="The voucher's id")]
 
 
 @router.post("/vouchers", status_code=status.HTTP_201_CREATED, response_model=VoucherPublic,
              summary="Create a voucher (Admin); codes are unique, case-insensitive")
 async def create_voucher(body: VoucherCreate, admin: AdminUser, session: SessionDep) -> VoucherPublic:
-    return VoucherPublic.model_validate(await promotions_service.create_voucher(session, data=body))
+    return promotions_service.public(await promotions_service.create_voucher(session, data=body), utcnow())
+
+
+@router.put("/vouchers/{id}", response_model=VoucherPublic,
+            summary="Change or deactivate a voucher (Admin); only the fields sent change",
+            responses={409: {"description": "A usage limit below the uses made (VOUCHER_LIMIT_BELOW_USES)"}})
+async def update_voucher(voucher_id: VoucherId, body: VoucherUpdate, admin: AdminUser,
+                         session: SessionDep) -> VoucherPublic:
+    now = utcnow()
+    voucher = await promotions_service.update_voucher(session, voucher_id=voucher_id, data=body, now=now)
+    return promotions_service.public(voucher, now)
 
 
 @router.get("/vouchers", response_model=Page[VoucherPublic], summary="Vouchers, newest first (Admin)")
 async def list_vouchers(query: Annotated[VoucherQuery, Query()], admin: AdminUser,
                         session: SessionDep) -> Page[VoucherPublic]:
-    vouchers, total = await promotions_service.list_vouchers(session, query=query)
-    return Page[VoucherPublic](items=[VoucherPublic.model_validate(v) for v in vouchers], total=total,
+    now = utcnow()
+    vouchers, total = await promotions_service.list_vouchers(session, query=query, now=now)
+    return Page[VoucherPublic](items=[promotions_service.public(v, now) for v in vouchers], total=total,
                                page=query.page, page_size=query.page_size)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.bookings.models import Booking, BookingFnB, BookingSeat
+from domain.bookings.models import Booking, BookingFnB, BookingSeat, BookingStatus
 
 L = TypeVar("L", BookingSeat, BookingFnB)
 
@@ -42,6 +42,11 @@ class BookingRepository:
         for row in (await self.session.exec(stmt)).all():
             found[row.booking_id].append(row)
         return found
+
+    async def has_paid(self, user_id: uuid.UUID) -> bool:
+        stmt = select(Booking.id).where(Booking.user_id == user_id, col(Booking.status).in_(
+            [BookingStatus.CONFIRMED, BookingStatus.COMPLETED])).limit(1)
+        return (await self.session.exec(stmt)).first() is not None
 
     async def of_user(self, user_id: uuid.UUID, *, offset: int, limit: int) -> tuple[list[Booking], int]:
         where = col(Booking.user_id) == user_id

@@ -117,6 +117,11 @@ async def fnb_lines(session: AsyncSession, *, booking_ids: list[uuid.UUID]) -> d
             for booking_id, rows in (await BookingRepository(session).fnb(booking_ids)).items()}
 
 
+async def has_paid_booking(session: AsyncSession, *, user_id: uuid.UUID) -> bool:
+    """Whether the user has a paid booking already (Confirmed or Completed): a voucher "first booking only"."""
+    return await BookingRepository(session).has_paid(user_id)
+
+
 async def of_user(session: AsyncSession, *, user_id: uuid.UUID, offset: int,
                   limit: int) -> tuple[list[tuple[Booking, list[BookingSeat]]], int]:
     """The user's bookings, newest first, each with its seats."""

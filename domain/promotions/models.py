@@ -34,7 +34,10 @@ class Voucher(SQLModel, table=True):
     ends_at: datetime = utc_datetime_field(nullable=False)  # type: ignore[assignment]
     usage_limit: int | None = None
     used_count: int = 0
-    per_user_limit: int | None = 1  # uses per customer (None: as many as the usage limit allows)
+    # Uses per customer; None: as many as the usage limit allows. No Python default: the ORM would take an
+    # explicit None for "use the default". The API's default is 1 (VoucherCreate); the migration gave 1 to
+    # vouchers made before, which allowed one live use per customer.
+    per_user_limit: int | None = None
     applicable_for: VoucherScope = Field(default=VoucherScope.ALL, sa_type=enum_column(VoucherScope))
     status: VoucherStatus = Field(default=VoucherStatus.ACTIVE, sa_type=enum_column(VoucherStatus))
     # Scope: empty lists and None mean "any". Days are ISO weekdays (1 Monday .. 7 Sunday); the time band

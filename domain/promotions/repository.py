@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.promotions.models import ReservationStatus, Voucher, VoucherReservation
+from domain.promotions.models import ReservationStatus, Voucher, VoucherAssignment, VoucherReservation
 from domain.promotions.rules import VoucherStatus
 
 
@@ -16,8 +18,11 @@ class PromotionsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def voucher_by_code(self, code: str) -> Voucher | None:
-        return (await self.session.exec(select(Voucher).where(Voucher.code == code.upper()))).one_or_none()
+    async def voucher_by_code(self, code: str, *, for_update: bool = False) -> Voucher | None:
+        stmt = select(Voucher).where(Voucher.code == code.upper())
+        if for_update:  # a reservation's checks and its use count run under the voucher's row lock
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.exec(stmt)).one_or_none()
 
     async def add(self, row: Voucher | VoucherReservation) -> None:
         self.session.add(row)
@@ -42,14 +47,26 @@ class PromotionsRepository:
                 .with_for_update().execution_options(populate_existing=True))
         return (await self.session.exec(stmt)).one_or_none()
 
-    async def live_reservation_of(self, voucher_id: uuid.UUID, user_id: uuid.UUID) -> VoucherReservation | None:
-        stmt = select(VoucherReservation).where(VoucherReservation.voucher_id == voucher_id,
-                                                VoucherReservation.user_id == user_id,
-                                                VoucherReservation.status != ReservationStatus.RELEASED)
-        return (await self.session.exec(stmt)).first()
+    async def live_uses_of(self, voucher_id: uuid.UUID, user_id: uuid.UUID) -> int:
+        """The user's uses of the voucher that count: reserved or used (released ones came back)."""
+        stmt = select(func.count()).select_from(VoucherReservation).where(
+            VoucherReservation.voucher_id == voucher_id, VoucherReservation.user_id == user_id,
+            VoucherReservation.status != ReservationStatus.RELEASED)
+        return (await self.session.exec(stmt)).one()
 
-    async def vouchers(self, *, status: VoucherStatus | None, offset: int, limit: int) -> tuple[list[Voucher], int]:
-        conditions = [col(Voucher.status) == status] if status else []
+    async def is_assigned(self, voucher_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+        stmt = select(VoucherAssignment.id).where(VoucherAssignment.voucher_id == voucher_id,
+                                                  VoucherAssignment.user_id == user_id)
+        return (await self.session.exec(stmt)).first() is not None
+
+    async def vouchers(self, *, status: VoucherStatus | None, now: datetime, offset: int,
+                       limit: int) -> tuple[list[Voucher], int]:
+        """Vouchers by their status as the dates make it: Expired once the end has passed."""
+        conditions: list[Any] = {
+            None: [], VoucherStatus.INACTIVE: [col(Voucher.status) == VoucherStatus.INACTIVE],
+            VoucherStatus.ACTIVE: [col(Voucher.status) == VoucherStatus.ACTIVE, col(Voucher.ends_at) > now],
+            VoucherStatus.EXPIRED: [col(Voucher.status) != VoucherStatus.INACTIVE, col(Voucher.ends_at) <= now],
+        }[status]
         total = (await self.session.exec(select(func.count()).select_from(Voucher).where(*conditions))).one()
         stmt = (select(Voucher).where(*conditions).order_by(col(Voucher.created_at).desc(), col(Voucher.id))
                 .offset(offset).limit(limit))

@@ -1,4 +1,12 @@
-"""Voucher math: whether a voucher applies to an amount and how much it takes off. Pure."""
+"""Voucher math: whether a voucher applies to a purchase and how much it takes off. Pure.
+
+**How discounts combine (the one rule).** A booking takes at most one voucher. Time promotions and
+flash prices are already in the seat prices the hold answered (showtimes' PricingPolicy); a voucher applies
+on top of them, to the part of the purchase its `applicableFor` names — tickets (`Movie`), F&B (`FnB`) or
+both (`All`, `Both`) — and, with a seat-type scope, only to the seats of those types. Loyalty points pay
+what is left after the voucher. Every discount is whole VND rounded down, capped by `maxDiscount`, and never
+more than the amount it applies to, so nothing is ever below 0.
+"""
 
 from __future__ import annotations
 
@@ -68,6 +76,78 @@ class VoucherTerms:
     limits: VoucherLimits = field(default_factory=VoucherLimits)
 
 
+@dataclass(frozen=True)
+class PricedSeat:
+    type: str
+    price: int
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """What a voucher is asked to apply to: the seats and F&B of a booking, and where and when it is."""
+
+    seats: tuple[PricedSeat, ...] = ()
+    fnb_amount: int = 0
+    movie_id: uuid.UUID | None = None
+    cinema_id: uuid.UUID | None = None
+    starts_local: datetime | None = None  # the showtime's start, Asia/Ho_Chi_Minh
+    first_booking: bool = False
+
+    @property
+    def ticket_amount(self) -> int:
+        return sum(seat.price for seat in self.seats)
+
+    @property
+    def total(self) -> int:
+        return self.ticket_amount + self.fnb_amount
+
+
+def applies_to(terms: VoucherTerms, purchase: Purchase) -> int:
+    """The VND the voucher's discount is taken from: tickets, F&B or both, as its applicableFor says, and
+    of the tickets only the seats of its seat types (if it names any)."""
+    seat_types = terms.limits.seat_types
+    tickets = sum(seat.price for seat in purchase.seats if not seat_types or seat.type in seat_types)
+    if terms.applicable_for is VoucherScope.MOVIE:
+        return tickets
+    if terms.applicable_for is VoucherScope.FNB:
+        return purchase.fnb_amount
+    return tickets + purchase.fnb_amount
+
+
+def _in_band(start: time, band_from: time | None, band_to: time | None) -> bool:
+    if band_from is None and band_to is None:
+        return True
+    lo, hi = band_from or time.min, band_to or time.max
+    return lo <= start < hi if lo <= hi else (start >= lo or start < hi)  # a band across midnight
+
+
+def check_scope(terms: VoucherTerms, purchase: Purchase) -> None:
+    """Refuse a purchase outside the voucher's scope (movie, cinema, seat types, day, time band, first
+    booking), with the reason in details."""
+    limits, code = terms.limits, terms.code
+
+    def refuse(reason: str, message: str) -> VoucherNotUsable:
+        return VoucherNotUsable(f"Voucher {code} {message}.", {"reason": reason})
+
+    if limits.movie_ids and purchase.movie_id not in limits.movie_ids:
+        raise refuse("NOT_THIS_MOVIE", "is not valid for this film")
+    if limits.cinema_ids and purchase.cinema_id not in limits.cinema_ids:
+        raise refuse("NOT_THIS_CINEMA", "is not valid at this cinema")
+    if limits.seat_types and not any(seat.type in limits.seat_types for seat in purchase.seats):
+        raise refuse("NOT_THESE_SEATS", f"is only for {', '.join(sorted(limits.seat_types))} seats")
+    start = purchase.starts_local
+    if limits.days_of_week and (start is None or start.isoweekday() not in limits.days_of_week):
+        raise refuse("NOT_THIS_DAY", "is not valid on this day")
+    if (limits.time_from or limits.time_to) and (start is None or not _in_band(start.time(), limits.time_from,
+                                                                               limits.time_to)):
+        raise refuse("NOT_THIS_TIME", "is not valid at this showtime's hour")
+    if limits.first_booking_only and not purchase.first_booking:
+        raise refuse("FIRST_BOOKING_ONLY", "is only for a first booking")
+    if terms.applicable_for is VoucherScope.FNB and not purchase.fnb_amount and terms.type is not \
+            VoucherType.FREE_ITEM:
+        raise refuse("NO_FNB", "applies to food and drinks, and this booking has none")
+
+
 def check_usable(terms: VoucherTerms, *, amount: int, now: datetime) -> None:
     """Refuse a voucher that is off, outside its dates, or below its minimum purchase, saying why."""
     if terms.status is not VoucherStatus.ACTIVE:
@@ -84,7 +164,9 @@ def check_usable(terms: VoucherTerms, *, amount: int, now: datetime) -> None:
 
 def discount(terms: VoucherTerms, *, amount: int) -> int:
     """VND taken off `amount`: a percentage (rounded down, capped by maxDiscount) or a fixed sum, never
-    more than the amount itself."""
+    more than the amount itself. A FreeItem voucher takes nothing off: it adds its item at 0 VND."""
+    if terms.type is VoucherType.FREE_ITEM:
+        return 0
     if terms.type is VoucherType.PERCENTAGE:
         off = amount * terms.value // 100
     else:

@@ -3,25 +3,61 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.promotions.rules import VoucherScope, VoucherStatus, VoucherType
 from domain.shared.schemas import ApiModel, PageParams
 
+SeatTypeName = Literal["Standard", "VIP", "Couple"]
 
-class VoucherCreate(ApiModel):
+
+def _sorted_set(values: list[Any] | None) -> list[Any] | None:
+    return None if values is None else sorted(set(values))
+
+
+class VoucherScopeFields(ApiModel):
+    """Where a voucher may be used; an empty list or null means any."""
+
+    per_user_limit: int | None = Field(default=1, gt=0, le=1000,
+                                       description="Uses per customer; null: only the usage limit counts")
+    applicable_for: VoucherScope = Field(default=VoucherScope.ALL, description=(
+        "The part of the amount the discount comes off: Movie (tickets), FnB, All or Both (tickets and F&B)"))
+    movie_ids: list[uuid.UUID] = Field(default=[], max_length=100)
+    cinema_ids: list[uuid.UUID] = Field(default=[], max_length=100)
+    seat_types: list[SeatTypeName] = Field(default=[], max_length=3)
+    days_of_week: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default=[], max_length=7, description="ISO weekdays of the showtime: 1 Monday .. 7 Sunday")
+    time_from: time | None = Field(default=None, description="Showtimes starting at or after (local time)")
+    time_to: time | None = Field(default=None, description="Showtimes starting before (local time); may wrap "
+                                                           "past midnight")
+    first_booking_only: bool = False
+    personal: bool = Field(default=False, description="Only the users it is given to (…/assign) may use it")
+
+    _dedupe = field_validator("movie_ids", "cinema_ids", "seat_types", "days_of_week")(_sorted_set)
+
+    @model_validator(mode="after")
+    def _band(self) -> VoucherScopeFields:
+        if self.time_from is not None and self.time_from == self.time_to:
+            raise ValueError("timeFrom and timeTo must differ")
+        return self
+
+
+class VoucherCreate(VoucherScopeFields):
+    model_config = ConfigDict(extra="forbid")
+
     code: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     description: str = Field(default="", max_length=300)
-    type: VoucherType
+    type: Literal[VoucherType.PERCENTAGE, VoucherType.FIXED_AMOUNT] = Field(
+        description="Percentage or FixedAmount (FreeItem vouchers are not taken yet)")
     value: int = Field(gt=0, le=100_000_000)
-    min_purchase: int = Field(default=0, ge=0)
-    max_discount: int | None = Field(default=None, gt=0)
+    min_purchase: int = Field(default=0, ge=0, le=1_000_000_000)
+    max_discount: int | None = Field(default=None, gt=0, le=1_000_000_000)
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    usage_limit: int | None = Field(default=None, gt=0)
-    applicable_for: VoucherScope = VoucherScope.ALL
+    usage_limit: int | None = Field(default=None, gt=0, le=10_000_000)
 
     @field_validator("code")
     @classmethod
@@ -37,6 +73,34 @@ class VoucherCreate(ApiModel):
         return self
 
 
+class VoucherUpdate(ApiModel):
+    """Change or deactivate a voucher (Admin): only the fields sent change. Its code, type and value stay, so a
+    use already reserved keeps meaning what it meant."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(default=None, max_length=300)
+    status: Literal[VoucherStatus.ACTIVE, VoucherStatus.INACTIVE] | None = Field(
+        default=None, description="Inactive switches it off; Expired follows from endsAt by itself")
+    min_purchase: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    max_discount: int | None = Field(default=None, gt=0, le=1_000_000_000)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    usage_limit: int | None = Field(default=None, gt=0, le=10_000_000)
+    per_user_limit: int | None = Field(default=None, gt=0, le=1000)
+    applicable_for: VoucherScope | None = None
+    movie_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+    cinema_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+    seat_types: list[SeatTypeName] | None = Field(default=None, max_length=3)
+    days_of_week: list[Annotated[int, Field(ge=1, le=7)]] | None = Field(default=None, max_length=7)
+    time_from: time | None = None
+    time_to: time | None = None
+    first_booking_only: bool | None = None
+    personal: bool | None = None
+
+    _dedupe = field_validator("movie_ids", "cinema_ids", "seat_types", "days_of_week")(_sorted_set)
+
+
 class VoucherPublic(ApiModel):
     id: uuid.UUID
     code: str
@@ -49,8 +113,17 @@ class VoucherPublic(ApiModel):
     ends_at: datetime
     usage_limit: int | None
     used_count: int
+    per_user_limit: int | None
     applicable_for: VoucherScope
-    status: VoucherStatus
+    status: VoucherStatus = Field(description="Active, Inactive, or Expired once endsAt has passed")
+    movie_ids: list[uuid.UUID]
+    cinema_ids: list[uuid.UUID]
+    seat_types: list[str]
+    days_of_week: list[int]
+    time_from: time | None
+    time_to: time | None
+    first_booking_only: bool
+    personal: bool
 
 
 class VoucherQuery(PageParams):
@@ -68,13 +141,22 @@ class VoucherQuote(ApiModel):
     final_amount: int
 
 
+class VoucherSeat(BaseModel):
+    type: str
+    price: int
+
+
 class ReserveVoucherInput(BaseModel):
-    """What the booking saga sends to reserve one use; `booking_id` is the idempotency key."""
+    """What the booking saga sends to reserve one use; `booking_id` is the idempotency key. `amount` is the
+    tickets' amount; sagas since vouchers have scopes also send the showtime, the seats and the F&B amount."""
 
     booking_id: uuid.UUID
     user_id: uuid.UUID
     code: str
     amount: int
+    showtime_id: uuid.UUID | None = None
+    seats: list[VoucherSeat] = []
+    fnb_amount: int = 0
 
 
 class ReleaseVoucherInput(BaseModel):
