@@ -28,7 +28,8 @@ class FnbActivities:
                 showtime = await showtimes_service.get_showtime(session, showtime_id=input.showtime_id)
                 reserved = await fnb_stock.reserve(
                     session, booking_id=input.booking_id, cinema_id=showtime.cinema_id, lines=input.lines,
-                    attempt=input.attempt, showtime_id=showtime.id, starts_at=showtime.start_time)
+                    attempt=input.attempt, showtime_id=showtime.id, starts_at=showtime.start_time,
+                    free=input.free_lines)
                 await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id, step="reserve_fnb",
                                 service=SERVICE)
                 return reserved

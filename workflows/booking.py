@@ -74,6 +74,8 @@ FREE_BOOKING_PATCH = "free-booking"
 # Checkouts with F&B (fnbItems) reserve it in a reserve_fnb step on the F&B queue; only such checkouts
 # reach this patch, so sagas from before it replay unchanged.
 FNB_PATCH = "fnb-preorders"
+# A FreeItem voucher adds its F&B to the order at 0 VND: a second reserve_fnb after validate_voucher.
+FREE_ITEM_PATCH = "voucher-free-item"
 PASSING_STATES = frozenset({SagaState.VOUCHER_VALIDATED, SagaState.PAYMENT_PROCESSED, SagaState.POINTS_UPDATED,
                             SagaState.NOTIFICATIONS_SENT})
 
@@ -224,13 +226,16 @@ class BookingWorkflow:
                 except StepFailed as e:
                     # Keep the hold so the customer can try another code or none. A timed-out attempt may
                     # still have reserved a use, so give it back now (a no-op when nothing was reserved).
-                    await workflow.execute_activity_method(
-                        PromotionActivities.release_voucher, ReleaseVoucherInput(booking_id=booking.booking_id),
-                        task_queue=TaskQueue.PROMOTIONS, **DURABLE)
-                    self._saga.forget("release_voucher")
-                    if fnb.lines:  # the next checkout orders its F&B again
-                        await self._release_fnb()
+                    await self._give_back_voucher(fnb)
                     raise refusal(e, "VOUCHER_FAILED") from e
+                if reserved.free_item is not None and workflow.patched(FREE_ITEM_PATCH):
+                    gift = OrderLine(item_id=reserved.free_item.item_id, combo_id=reserved.free_item.combo_id,
+                                     quantity=reserved.free_item.quantity)
+                    try:  # the order again, with the voucher's item at 0 VND (a new attempt replaces the first)
+                        fnb = await self._reserve_fnb(request.fnb_items, free=[gift])
+                    except ApplicationError:  # out of stock or off sale here: the voucher use goes back too
+                        await self._give_back_voucher(fnb)
+                        raise
                 discount, self._voucher_reserved = reserved.discount, True
                 self._set_state(SagaState.VOUCHER_VALIDATED)
             total = hold.total_amount + fnb.amount
@@ -252,7 +257,16 @@ class BookingWorkflow:
                                                          status=started.status, amount=self._checkout.final_amount)
             return self._checkout
 
-    async def _reserve_fnb(self, lines: list[OrderLine]) -> FnbReserved:
+    async def _give_back_voucher(self, fnb: FnbReserved) -> None:
+        """A refused checkout gives its voucher use back now, and its F&B (the next checkout orders again)."""
+        await workflow.execute_activity_method(
+            PromotionActivities.release_voucher, ReleaseVoucherInput(booking_id=self._input.booking_id),
+            task_queue=TaskQueue.PROMOTIONS, **DURABLE)
+        self._saga.forget("release_voucher")
+        if fnb.lines:
+            await self._release_fnb()
+
+    async def _reserve_fnb(self, lines: list[OrderLine], free: list[OrderLine] | None = None) -> FnbReserved:
         """Hold the F&B at the showtime's cinema, all or nothing. Refused (FNB_OUT_OF_STOCK names what is short):
         the seats stay held and the customer can change the order. Each attempt is numbered; its release
         names it, so a late retry of a given-up attempt holds nothing."""
@@ -264,7 +278,7 @@ class BookingWorkflow:
             return await self._step("reserve_fnb", "fnb", workflow.execute_activity_method(
                 FnbActivities.reserve_fnb, ReserveFnbInput(
                     booking_id=booking.booking_id, showtime_id=booking.showtime_id, attempt=self._fnb_attempt,
-                    lines=lines), task_queue=TaskQueue.FNB, **INTERACTIVE))
+                    lines=lines, free_lines=free or []), task_queue=TaskQueue.FNB, **INTERACTIVE))
         except StepFailed as e:
             await self._release_fnb()  # a timed-out attempt may have held some
             raise refusal(e, "FNB_UNAVAILABLE") from e

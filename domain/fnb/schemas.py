@@ -251,6 +251,7 @@ class ReserveFnbInput(ApiModel):
     showtime_id: uuid.UUID
     attempt: int
     lines: list[OrderLine]
+    free_lines: list[OrderLine] = []  # added by a FreeItem voucher, at 0 VND
 
 
 class FnbOrderRef(ApiModel):

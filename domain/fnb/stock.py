@@ -127,11 +127,15 @@ def _units(lines: Sequence[OrderLine]) -> tuple[dict[uuid.UUID, int], dict[uuid.
 
 async def take(session: AsyncSession, *, cinema_id: uuid.UUID, lines: Sequence[OrderLine], kind: MovementKind,
                reason: str, booking_id: uuid.UUID | None = None, sale_id: uuid.UUID | None = None,
-               actor_id: uuid.UUID | None = None) -> tuple[list[SoldLine], dict[uuid.UUID, int]]:
+               actor_id: uuid.UUID | None = None,
+               free: Sequence[OrderLine] = ()) -> tuple[list[SoldLine], dict[uuid.UUID, int]]:
     """Price an order and take its components from the cinema's stock, all or nothing: held for a pre-order
-    (kind Reservation) or gone at once (a counter Sale). FnbOutOfStock names what is short."""
+    (kind Reservation) or gone at once (a counter Sale). `free` lines (a FreeItem voucher's) cost 0 VND.
+    FnbOutOfStock names what is short."""
     sold = await price(session, cinema_id=cinema_id, lines=lines)
-    items, combos = _units(lines)
+    sold += [line.model_copy(update={"unit_price": 0, "name": f"{line.name} (voucher)"})
+             for line in await price(session, cinema_id=cinema_id, lines=free)]
+    items, combos = _units([*lines, *free])
     needed = await needed_units(session, cinema_id=cinema_id, items=items, combos=combos)
     stocks = await lock_stock(session, cinema_id, list(needed))
     short = shortages(needed, {i: s.available for i, s in stocks.items()})
@@ -147,8 +151,8 @@ async def take(session: AsyncSession, *, cinema_id: uuid.UUID, lines: Sequence[O
 
 
 async def reserve(session: AsyncSession, *, booking_id: uuid.UUID, cinema_id: uuid.UUID, lines: Sequence[OrderLine],
-                  attempt: int = 0, showtime_id: uuid.UUID | None = None,
-                  starts_at: datetime | None = None) -> FnbReserved:
+                  attempt: int = 0, showtime_id: uuid.UUID | None = None, starts_at: datetime | None = None,
+                  free: Sequence[OrderLine] = ()) -> FnbReserved:
     """Hold the components of a booking's order at a cinema, all or nothing; FnbOutOfStock names what is short.
 
     Idempotent on (booking, attempt): a retry answers the same order. A newer checkout attempt replaces an
@@ -172,7 +176,7 @@ async def reserve(session: AsyncSession, *, booking_id: uuid.UUID, cinema_id: uu
         await session.exec(delete(ReservationComponent).where(  # type: ignore[call-overload]
             col(ReservationComponent.booking_id) == booking_id))
     sold, needed = await take(session, cinema_id=cinema_id, lines=lines, kind=MovementKind.RESERVATION,
-                              reason="Pre-order", booking_id=booking_id)
+                              reason="Pre-order", booking_id=booking_id, free=free)
     session.add_all([ReservationComponent(booking_id=booking_id, item_id=i, quantity=q) for i, q in needed.items()])
     reservation.status, reservation.attempt, reservation.cinema_id = ReservationStatus.RESERVED, attempt, cinema_id
     reservation.showtime_id, reservation.starts_at = showtime_id, starts_at

@@ -20,6 +20,8 @@ class Voucher(SQLModel, table=True):
         CheckConstraint("usage_limit IS NULL OR used_count <= usage_limit", name="within_limit"),
         CheckConstraint("used_count >= 0", name="used_not_negative"),
         CheckConstraint("per_user_limit IS NULL OR per_user_limit > 0", name="per_user_limit_positive"),
+        CheckConstraint("type <> 'FreeItem' OR (free_item_id IS NULL) <> (free_combo_id IS NULL)",
+                        name="free_item_named"),
         {"schema": SCHEMA},
     )
 
@@ -49,6 +51,9 @@ class Voucher(SQLModel, table=True):
     time_from: time | None = Field(default=None, sa_type=Time)
     time_to: time | None = Field(default=None, sa_type=Time)
     first_booking_only: bool = False
+    # FreeItem: the F&B item or combo added at 0 VND, `value` of them (an F&B id, reached through its service)
+    free_item_id: uuid.UUID | None = None
+    free_combo_id: uuid.UUID | None = None
     personal: bool = False  # only the users it was given to (voucher_assignment) may use it
     created_at: datetime = created_at_field()
     updated_at: datetime | None = utc_datetime_field()

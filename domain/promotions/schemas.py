@@ -50,9 +50,11 @@ class VoucherCreate(VoucherScopeFields):
 
     code: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     description: str = Field(default="", max_length=300)
-    type: Literal[VoucherType.PERCENTAGE, VoucherType.FIXED_AMOUNT] = Field(
-        description="Percentage or FixedAmount (FreeItem vouchers are not taken yet)")
-    value: int = Field(gt=0, le=100_000_000)
+    type: VoucherType = Field(description="Percentage, FixedAmount, or FreeItem (adds `value` of an F&B item or "
+                                          "combo at 0 VND to the order, its stock reserved like any pre-order)")
+    value: int = Field(gt=0, le=100_000_000, description="Percent, VND, or how many free items")
+    free_item_id: uuid.UUID | None = Field(default=None, description="FreeItem: the F&B item it adds")
+    free_combo_id: uuid.UUID | None = Field(default=None, description="FreeItem: or the combo it adds")
     min_purchase: int = Field(default=0, ge=0, le=1_000_000_000)
     max_discount: int | None = Field(default=None, gt=0, le=1_000_000_000)
     starts_at: AwareDatetime
@@ -70,6 +72,11 @@ class VoucherCreate(VoucherScopeFields):
             raise ValueError("endsAt must be after startsAt")
         if self.type is VoucherType.PERCENTAGE and self.value > 100:
             raise ValueError("a percentage voucher's value is at most 100")
+        free = (self.free_item_id is not None) + (self.free_combo_id is not None)
+        if self.type is VoucherType.FREE_ITEM and (free != 1 or self.value > 10):
+            raise ValueError("a FreeItem voucher names one freeItemId or freeComboId, and at most 10 of it (value)")
+        if self.type is not VoucherType.FREE_ITEM and free:
+            raise ValueError("only a FreeItem voucher names a free item or combo")
         return self
 
 
@@ -123,6 +130,8 @@ class VoucherPublic(ApiModel):
     time_from: time | None
     time_to: time | None
     first_booking_only: bool
+    free_item_id: uuid.UUID | None
+    free_combo_id: uuid.UUID | None
     personal: bool
 
 
@@ -163,10 +172,19 @@ class ReleaseVoucherInput(BaseModel):
     booking_id: uuid.UUID
 
 
+class FreeItem(BaseModel):
+    """What a FreeItem voucher adds to the order at 0 VND."""
+
+    item_id: uuid.UUID | None = None
+    combo_id: uuid.UUID | None = None
+    quantity: int
+
+
 class VoucherReserved(BaseModel):
     voucher_id: uuid.UUID
     code: str
     discount: int
+    free_item: FreeItem | None = None
 
 
 class LoyaltyInput(BaseModel):

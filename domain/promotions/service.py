@@ -16,12 +16,14 @@ from domain.promotions.rules import (
     VoucherNotFound,
     VoucherNotUsable,
     VoucherStatus,
+    VoucherType,
     applies_to,
     check_scope,
     check_usable,
     discount,
 )
 from domain.promotions.schemas import (
+    FreeItem,
     VoucherCreate,
     VoucherPublic,
     VoucherQuery,
@@ -139,7 +141,8 @@ async def reserve(session: AsyncSession, *, booking_id: uuid.UUID, user_id: uuid
             raise VoucherNotUsable("This booking's voucher was released.", {"reason": "RELEASED"})
         held = await session.get(Voucher, existing.voucher_id)
         assert held is not None
-        return VoucherReserved(voucher_id=held.id, code=held.code, discount=existing.discount)
+        return VoucherReserved(voucher_id=held.id, code=held.code, discount=existing.discount,
+                               free_item=_free_item(held))
     voucher = await _usable(session, code=code, user_id=user_id, purchase=purchase, amount=purchase.total, now=now,
                             for_update=True)
     if not await repo.take_one_use(voucher.id):
@@ -147,7 +150,13 @@ async def reserve(session: AsyncSession, *, booking_id: uuid.UUID, user_id: uuid
     terms = voucher.terms()
     off = discount(terms, amount=applies_to(terms, purchase))
     await repo.add(VoucherReservation(voucher_id=voucher.id, user_id=user_id, booking_id=booking_id, discount=off))
-    return VoucherReserved(voucher_id=voucher.id, code=voucher.code, discount=off)
+    return VoucherReserved(voucher_id=voucher.id, code=voucher.code, discount=off, free_item=_free_item(voucher))
+
+
+def _free_item(voucher: Voucher) -> FreeItem | None:
+    if voucher.type is not VoucherType.FREE_ITEM:
+        return None
+    return FreeItem(item_id=voucher.free_item_id, combo_id=voucher.free_combo_id, quantity=voucher.value)
 
 
 async def release(session: AsyncSession, *, booking_id: uuid.UUID, now: datetime) -> bool:

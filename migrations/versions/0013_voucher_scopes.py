@@ -1,4 +1,4 @@
-"""Vouchers in full: per-user limits, scopes (movies, cinemas, seat types, days, time band, first booking),
+"""Vouchers in full: FreeItem vouchers (the F&B item or combo they add), per-user limits, scopes (movies, cinemas, seat types, days, time band, first booking),
 personal vouchers given to users (voucher_assignment); the one-live-use-per-user index gives way to the
 per-user limit, checked under the voucher's row lock.
 
@@ -30,12 +30,16 @@ def upgrade() -> None:
         sa.Column("time_from", sa.Time(), nullable=True),
         sa.Column("time_to", sa.Time(), nullable=True),
         sa.Column("first_booking_only", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("free_item_id", sa.Uuid(), nullable=True),
+        sa.Column("free_combo_id", sa.Uuid(), nullable=True),
         sa.Column("personal", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
     ):
         op.add_column("voucher", column, schema=S)
     op.create_check_constraint(op.f("ck_voucher_per_user_limit_positive"), "voucher",
                                "per_user_limit IS NULL OR per_user_limit > 0", schema=S)
+    op.create_check_constraint(op.f("ck_voucher_free_item_named"), "voucher",
+                               "type <> 'FreeItem' OR (free_item_id IS NULL) <> (free_combo_id IS NULL)", schema=S)
     op.drop_index("uq_voucher_reservation_live_user", table_name="voucher_reservation", schema=S)
     op.create_table(
         "voucher_assignment",
@@ -60,7 +64,8 @@ def downgrade() -> None:
     op.drop_table("voucher_assignment", schema=S)
     op.create_index("uq_voucher_reservation_live_user", "voucher_reservation", ["voucher_id", "user_id"],
                     unique=True, schema=S, postgresql_where=sa.text("status <> 'Released'"))
+    op.drop_constraint(op.f("ck_voucher_free_item_named"), "voucher", schema=S)
     op.drop_constraint(op.f("ck_voucher_per_user_limit_positive"), "voucher", schema=S)
-    for name in ("updated_at", "personal", "first_booking_only", "time_to", "time_from", "days_of_week",
+    for name in ("updated_at", "personal", "free_combo_id", "free_item_id", "first_booking_only", "time_to", "time_from", "days_of_week",
                  "seat_types", "cinema_ids", "movie_ids", "per_user_limit"):
         op.drop_column("voucher", name, schema=S)

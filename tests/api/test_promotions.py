@@ -48,7 +48,14 @@ class TestVoucherAdmin:
         assert again.status_code == 409 and again.json()["error"]["code"] == "VOUCHER_CODE_TAKEN"
 
     @pytest.mark.parametrize("bad", [{"value": 120}, {"value": 0}, {"code": "a b"},
-                                     {"endsAt": "2020-01-01T00:00:00+00:00"}, {"startsAt": "2026-01-01T00:00:00"}])
+                                     {"endsAt": "2020-01-01T00:00:00+00:00"}, {"startsAt": "2026-01-01T00:00:00"},
+                                     {"type": "FreeItem", "value": 1},  # names no item
+                                     {"type": "FreeItem", "value": 11, "freeItemId": str(uuid.uuid4())},
+                                     {"type": "FreeItem", "value": 1, "freeItemId": str(uuid.uuid4()),
+                                      "freeComboId": str(uuid.uuid4())},
+                                     {"freeItemId": str(uuid.uuid4())},  # a percentage voucher naming an item
+                                     {"perUserLimit": 0}, {"daysOfWeek": [0]}, {"seatTypes": ["Sofa"]},
+                                     {"usedCount": 3}])
     async def test_bad_vouchers_are_422(self, client: httpx.AsyncClient, make_user: Any,
                                         bad: dict[str, Any]) -> None:
         admin = await make_user(Role.ADMIN)

@@ -6,7 +6,8 @@ cancellation and its refund, all started before RefundWorkflow ids moved from `r
 took its hold from the API edge and ran the bookings steps as local activities (the `bookings-steps-local`
 patch), a free booking (a 100%-off voucher) confirmed with no payment (the `free-booking` patch), and a
 booking with an F&B pre-order refused once for stock, then reserved, paid and sold (the `fnb-preorders`
-patch). Add one whenever a workflow changes shape.
+patch), and one whose FreeItem voucher added a combo at 0 VND in a second reserve_fnb (the
+`voucher-free-item` patch). Add one whenever a workflow changes shape.
 """
 
 from __future__ import annotations

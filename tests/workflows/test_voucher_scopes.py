@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from sqlmodel import col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
 
+from domain.bookings.models import BookingFnB
 from domain.bookings.schemas import CheckoutRequest
 from domain.fnb.schemas import OrderLine
 from domain.promotions.models import VoucherAssignment
@@ -19,7 +21,7 @@ from domain.shared.time import LOCAL_TZ
 from domain.showtimes.models import SeatStatus
 from infra.db import SessionMaker, unit_of_work
 from tests.bookings_support import seat_ids, start_booking
-from tests.domain.fnb.test_stock import make_item
+from tests.domain.fnb.test_stock import make_combo, make_item, stock_of
 from tests.workflows.test_booking_saga import (
     GatewayDouble,
     Saga,
@@ -28,6 +30,7 @@ from tests.workflows.test_booking_saga import (
     gateway,
     start,
     statuses,
+    used_count,
     voucher,
 )
 from workflows.booking import BookingWorkflow
@@ -125,3 +128,31 @@ async def test_a_personal_voucher_works_for_whom_it_was_given_to(
     assert await refused(sessionmaker, theirs, code.code) == "VOUCHER_NOT_FOUND"
     assert (await checkout(mine, code.code)).discount == 20_000
     await asyncio.gather(mine.handle.cancel(), theirs.handle.cancel())
+
+
+async def test_a_free_item_voucher_adds_its_combo_at_0_vnd_and_reserves_its_stock(
+        temporal: Client, sessionmaker: SessionMaker, redis: Redis, gateway: tuple[GatewayDouble, str],
+        make_user: Any) -> None:
+    fake, queue = gateway
+    saga = await start(temporal, sessionmaker, redis, queue, make_user)
+    cinema = saga.showtime.cinema_id
+    popcorn, coke = await make_item(sessionmaker, cinema, 10), await make_item(sessionmaker, cinema, 1)
+    combo = await make_combo(sessionmaker, {popcorn: 1, coke: 1})
+    code = await voucher(sessionmaker, type="FreeItem", value=1, freeComboId=str(combo), usageLimit=2)
+    view = await checkout(saga, code.code, [OrderLine(item_id=popcorn, quantity=1)])
+    assert (view.fnb_amount, view.discount) == (50_000, 0), "the combo costs nothing; the popcorn is paid"
+    assert await stock_of(sessionmaker, cinema, popcorn) == (10, 2) and await stock_of(sessionmaker, cinema,
+                                                                                         coke) == (1, 1)
+    await saga.handle.signal(BookingWorkflow.payment_settled, fake.ipn(saga.booking_id))
+    assert (await asyncio.wait_for(saga.handle.result(), 30)).outcome == "CONFIRMED"
+    async with sessionmaker() as session:
+        lines = (await session.exec(select(BookingFnB).where(col(BookingFnB.booking_id) == saga.booking_id))).all()
+    assert sorted((line.price, line.combo_id == combo) for line in lines) == [(0, True), (50_000, False)]
+    assert await stock_of(sessionmaker, cinema, coke) == (0, 0)
+
+    # The last coke is gone: the next customer's free combo is out of stock, the voucher use comes back.
+    other = await start(temporal, sessionmaker, redis, queue, make_user)
+    assert await refused(sessionmaker, other, code.code) == "FNB_OUT_OF_STOCK"
+    assert await used_count(sessionmaker, code.id) == 1
+    assert await stock_of(sessionmaker, cinema, popcorn) == (8, 0), "one alone, one in the free combo"
+    await other.handle.cancel()
