@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cinema.seed_catalog import seed_cinemas, seed_genres, seed_movies
 from cinema.seed_fnb import seed_fnb
+from cinema.seed_promotions import seed_promotions
 from cinema.seed_showtimes import seed_showtimes
 from domain.auth import service as auth_service
 from domain.shared.roles import Role
@@ -75,6 +76,7 @@ SEED_STEPS: list[tuple[str, SeedStep]] = [
     ("cinemas and theaters", seed_cinemas),
     ("a week of showtimes", seed_showtimes),
     ("food and drinks", seed_fnb),
+    ("vouchers", seed_promotions),
 ]
 
 
