@@ -26,6 +26,7 @@ from api.routes import (
     fnb,
     health,
     movies,
+    my_vouchers,
     payments,
     promotions,
     seat_stream,
@@ -44,7 +45,7 @@ from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
 
 API_ROUTERS = [auth.router, users.router, admin.router, movies.router, cinemas.router, showtimes.router,
-               promotions.router, bookings.router, seat_stream.router, payments.router, fnb.router]
+               promotions.router, my_vouchers.router, bookings.router, seat_stream.router, payments.router, fnb.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -13,6 +13,8 @@ from domain.promotions import service as promotions_service
 from domain.promotions.schemas import (
     LoyaltyEntry,
     LoyaltyPage,
+    PointsRedeemed,
+    RedeemPointsRequest,
     ValidateVoucherRequest,
     VoucherCreate,
     VoucherPublic,
@@ -69,3 +71,13 @@ async def loyalty_points(user: CurrentUser, session: SessionDep,
     return LoyaltyPage(balance=summary.points, membership_tier=summary.membership_tier,
                        items=[LoyaltyEntry.model_validate(r) for r in rows], total=total, page=page.page,
                        page_size=page.page_size)
+
+
+@router.post("/redeem-points", status_code=status.HTTP_201_CREATED, response_model=PointsRedeemed,
+             summary="Turn points into a personal voucher (1 point = 1,000 VND off, one use, 180 days)",
+             responses={409: {"description": "Not enough points (POINTS_NOT_ENOUGH, with your balance)"}})
+async def redeem_points(body: RedeemPointsRequest, user: CurrentUser, session: SessionDep) -> PointsRedeemed:
+    """A repeat with the same `Idempotency-Key` answers the first voucher and spends nothing more."""
+    now = utcnow()
+    voucher, balance = await loyalty.redeem_for_voucher(session, user_id=user.user_id, points=body.points, now=now)
+    return PointsRedeemed(voucher=promotions_service.public(voucher, now), points_spent=body.points, balance=balance)

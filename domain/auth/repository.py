@@ -17,6 +17,17 @@ class AuthRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def customer_ids(self, *, among: list[uuid.UUID] | None, after: uuid.UUID | None,
+                           limit: int) -> list[uuid.UUID]:
+        """Active customer accounts in id order: after `after`, and only of `among` if given."""
+        conditions = [col(Account.role) == Role.CUSTOMER, col(Account.is_active)]
+        if among is not None:
+            conditions.append(col(Account.id).in_(among))
+        if after is not None:
+            conditions.append(col(Account.id) > after)
+        stmt = select(col(Account.id)).where(*conditions).order_by(col(Account.id)).limit(limit)
+        return list((await self.session.exec(stmt)).all())
+
     async def account_by_email(self, email: str) -> Account | None:
         return (await self.session.exec(select(Account).where(Account.email == email.lower()))).one_or_none()
 

@@ -55,6 +55,12 @@ class TokenPair:
     account: Account
 
 
+async def active_customer_ids(session: AsyncSession, *, among: list[uuid.UUID] | None = None,
+                              after: uuid.UUID | None = None, limit: int = 1000) -> list[uuid.UUID]:
+    """One page (id order) of the active accounts with role Customer; `among` narrows it to those ids."""
+    return await AuthRepository(session).customer_ids(among=among, after=after, limit=limit)
+
+
 async def create_account(session: AsyncSession, *, email: str, password: str | None, role: Role = Role.CUSTOMER,
                          verified_at: datetime | None = None, first_name: str = "",
                          last_name: str = "") -> Account:

@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.promotions.models import LoyaltyTransaction, LoyaltyType
+from domain.promotions import assignments
+from domain.promotions import service as promotions_service
+from domain.promotions.models import LoyaltyTransaction, LoyaltyType, Voucher
+from domain.promotions.rules import VoucherType
+from domain.promotions.schemas import VoucherCreate
+from domain.shared.errors import Conflict
 from domain.users import service as users_service
 
 VND_PER_POINT = 10_000  # 1 point for every 10,000 VND paid
+POINT_VALUE_VND = 1_000  # what a point is worth when it is spent
+REDEEMED_VOUCHER_DAYS = 180  # how long a voucher bought with points stays valid
+
+
+class PointsNotEnough(Conflict):
+    code = "POINTS_NOT_ENOUGH"
+
+
+def voucher_value(points: int) -> int:
+    """VND a voucher bought with these points takes off (whole points at POINT_VALUE_VND)."""
+    return points * POINT_VALUE_VND
 
 
 def points_for(amount_paid: int) -> int:
@@ -52,6 +70,26 @@ async def revoke(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.
     row = LoyaltyTransaction(user_id=user_id, booking_id=booking_id, points=-earned, type=LoyaltyType.REVOKE,
                              description=f"Booking {booking_id} refunded")
     return earned if await _record(session, row) else 0
+
+
+async def redeem_for_voucher(session: AsyncSession, *, user_id: uuid.UUID, points: int,
+                             now: datetime) -> tuple[Voucher, int]:
+    """Turn points into a personal FixedAmount voucher worth `voucher_value(points)` (one use, this user only,
+    REDEEMED_VOUCHER_DAYS long): the points leave the balance and the ledger in one transaction, or the balance
+    is short and nothing changes. Returns the voucher and the balance left."""
+    left = await users_service.take_loyalty_points(session, user_id=user_id, points=points)
+    if left is None:
+        balance = (await users_service.loyalty(session, user_id=user_id)).points
+        raise PointsNotEnough(f"You have {balance:,} points; {points:,} were asked for.", {"balance": balance})
+    value = voucher_value(points)
+    voucher = await promotions_service.create_voucher(session, data=VoucherCreate(
+        code=f"DIEM{secrets.token_hex(4).upper()}", description=f"{points:,} điểm thưởng → {value:,} ₫",
+        type=VoucherType.FIXED_AMOUNT, value=value, starts_at=now, ends_at=now + timedelta(days=REDEEMED_VOUCHER_DAYS),
+        usage_limit=1, per_user_limit=1, personal=True))
+    session.add(LoyaltyTransaction(user_id=user_id, points=-points, type=LoyaltyType.REDEEM,
+                                   description=f"Voucher {voucher.code}"))
+    await assignments.give(session, voucher_id=voucher.id, user_ids=[user_id], source="Loyalty", now=now)
+    return voucher, left
 
 
 async def history(session: AsyncSession, *, user_id: uuid.UUID, offset: int,

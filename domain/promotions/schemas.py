@@ -209,3 +209,15 @@ class LoyaltyPage(ApiModel):
     total: int
     page: int
     page_size: int
+
+
+class RedeemPointsRequest(ApiModel):
+    model_config = ConfigDict(extra="forbid")
+
+    points: int = Field(ge=10, le=100_000, description="Points to spend: each is worth 1,000 VND off a booking")
+
+
+class PointsRedeemed(ApiModel):
+    voucher: VoucherPublic = Field(description="Your personal voucher: one use, valid 180 days")
+    points_spent: int
+    balance: int = Field(description="Points left")

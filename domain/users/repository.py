@@ -38,6 +38,19 @@ class UsersRepository:
         await self.session.flush()
         await self.session.refresh(row)
 
+    async def take_points(self, user_id: uuid.UUID, points: int) -> int | None:
+        """Take points if the balance has them, in one statement; the balance left, or None if short."""
+        stmt = (update(UserProfile).where(col(UserProfile.id) == user_id, col(UserProfile.loyalty_points) >= points)
+                .values(loyalty_points=UserProfile.loyalty_points - points).returning(col(UserProfile.loyalty_points)))
+        return (await self.session.exec(stmt)).scalar()  # type: ignore[call-overload, no-any-return]
+
+    async def ids_by_tier(self, tier: str, *, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        conditions = [col(UserProfile.membership_tier) == tier]
+        if after is not None:
+            conditions.append(col(UserProfile.id) > after)
+        stmt = select(col(UserProfile.id)).where(*conditions).order_by(col(UserProfile.id)).limit(limit)
+        return list((await self.session.exec(stmt)).all())
+
     async def add_points(self, user_id: uuid.UUID, points: int) -> None:
         """Move the balance in one statement, so concurrent credits never lose one another."""
         stmt = (update(UserProfile).where(col(UserProfile.id) == user_id)

@@ -79,6 +79,17 @@ async def add_loyalty_points(session: AsyncSession, *, user_id: uuid.UUID, point
     await UsersRepository(session).add_points(user_id, points)
 
 
+async def user_ids_by_tier(session: AsyncSession, *, tier: str, after: uuid.UUID | None = None,
+                           limit: int = 1000) -> list[uuid.UUID]:
+    """One page (id order) of the users of a membership tier."""
+    return await UsersRepository(session).ids_by_tier(tier, after=after, limit=limit)
+
+
+async def take_loyalty_points(session: AsyncSession, *, user_id: uuid.UUID, points: int) -> int | None:
+    """Spend points from the cached balance if it has them (never below 0): the balance left, or None."""
+    return await UsersRepository(session).take_points(user_id, points)
+
+
 async def get_preferences(session: AsyncSession, *, user_id: uuid.UUID) -> UserPreference:
     """Return the user's preferences, creating the defaults when missing."""
     repo = UsersRepository(session)
