@@ -21,18 +21,7 @@ from domain.shared.outbox import OUTBOX
 from domain.shared.roles import Role
 from domain.shared.time import utcnow
 from infra.db import SessionMaker, unit_of_work
-
-
-def _marker() -> str:
-    return uuid.uuid4().hex[:8]
-
-
-async def _cinema(client: httpx.AsyncClient, admin: Any) -> str:
-    response = await client.post("/api/cinemas", headers=admin.headers, json={
-        "name": f"Rạp quầy {_marker()}", "address": "2 Lê Lợi", "city": "Cà Mau", "district": "Phường 2",
-        "latitude": 9.18, "longitude": 105.15})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]  # type: ignore[no-any-return]
+from tests.api.test_fnb import _cinema, _marker
 
 
 async def _item(client: httpx.AsyncClient, admin: Any, staff: Any, cinema: str, on_hand: int,
