@@ -83,7 +83,8 @@ async def redeem_for_voucher(session: AsyncSession, *, user_id: uuid.UUID, point
         raise PointsNotEnough(f"You have {balance:,} points; {points:,} were asked for.", {"balance": balance})
     value = voucher_value(points)
     voucher = await promotions_service.create_voucher(session, data=VoucherCreate(
-        code=f"DIEM{secrets.token_hex(4).upper()}", description=f"{points:,} điểm thưởng → {value:,} ₫".replace(",", "."),
+        code=f"DIEM{secrets.token_hex(4).upper()}",
+        description=f"{points:,} điểm thưởng → {value:,} ₫".replace(",", "."),
         type=VoucherType.FIXED_AMOUNT, value=value, starts_at=now, ends_at=now + timedelta(days=REDEEMED_VOUCHER_DAYS),
         usage_limit=1, per_user_limit=1, personal=True))
     session.add(LoyaltyTransaction(user_id=user_id, points=-points, type=LoyaltyType.REDEEM,
