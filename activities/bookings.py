@@ -55,7 +55,8 @@ class BookingActivities:
             await bookings_service.create_pending(
                 session, booking_id=input.booking_id, user_id=input.user_id, showtime_id=input.showtime_id,
                 seats=input.seats, discount=input.discount, voucher_code=input.voucher_code,
-                payment_method=input.payment_method, expires_at=input.expires_at, fnb=input.fnb_lines)
+                payment_method=input.payment_method, expires_at=input.expires_at, fnb=input.fnb_lines,
+                points_amount=input.points_amount)
             await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id, step="create_booking",
                             service=SERVICE)
 

@@ -11,7 +11,14 @@ from domain.contracts.events import Topic
 from domain.promotions import loyalty
 from domain.promotions import service as promotions_service
 from domain.promotions.rules import PricedSeat, Purchase
-from domain.promotions.schemas import LoyaltyInput, ReleaseVoucherInput, ReserveVoucherInput, VoucherReserved
+from domain.promotions.schemas import (
+    LoyaltyInput,
+    PointsSpent,
+    ReleaseVoucherInput,
+    ReserveVoucherInput,
+    SpendPointsInput,
+    VoucherReserved,
+)
 from domain.shared.saga_events import saga_step
 from domain.shared.time import LOCAL_TZ, utcnow
 from domain.showtimes import service as showtimes_service
@@ -73,6 +80,29 @@ class PromotionActivities:
             await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id,
                             step="update_loyalty_points", service=SERVICE)
             return points
+
+    @activity.defn
+    async def redeem_points(self, input: SpendPointsInput) -> PointsSpent:
+        """Spend the customer's points as a tender on the booking (idempotent; refused when short, over the
+        cap, or already given back)."""
+        async with refused_step(self._sessionmaker, saga_id=input.booking_id, step="redeem_points",
+                                service=SERVICE):
+            async with unit_of_work(self._sessionmaker) as session:
+                amount = await loyalty.spend(session, user_id=input.user_id, booking_id=input.booking_id,
+                                             points=input.points, amount_due=input.amount_due)
+                await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id,
+                                step="redeem_points", service=SERVICE)
+                return PointsSpent(points=input.points, amount=amount)
+
+    @activity.defn
+    async def restore_points(self, input: LoyaltyInput) -> int:
+        """Compensates redeem_points, and a cancellation's share: give the spent points back (once)."""
+        async with unit_of_work(self._sessionmaker) as session:
+            back = await loyalty.restore(session, user_id=input.user_id, booking_id=input.booking_id,
+                                         refund_percent=input.refund_percent)
+            await saga_step(session, Topic.SAGA_COMPENSATING, saga_id=input.booking_id, step="restore_points",
+                            service=SERVICE)
+            return back
 
     @activity.defn
     async def revoke_points(self, input: LoyaltyInput) -> int:

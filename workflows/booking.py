@@ -51,8 +51,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.fnb.schemas import FnbOrderRef, FnbReserved, OrderLine, ReserveFnbInput
     from domain.promotions.schemas import (
         LoyaltyInput,
+        PointsSpent,
         ReleaseVoucherInput,
         ReserveVoucherInput,
+        SpendPointsInput,
         VoucherReserved,
         VoucherSeat,
     )
@@ -76,6 +78,8 @@ FREE_BOOKING_PATCH = "free-booking"
 FNB_PATCH = "fnb-preorders"
 # A FreeItem voucher adds its F&B to the order at 0 VND: a second reserve_fnb after validate_voucher.
 FREE_ITEM_PATCH = "voucher-free-item"
+# Checkouts with pointsToRedeem spend loyalty points as a tender in a redeem_points step (restore_points undoes it).
+POINTS_PATCH = "points-tender"
 PASSING_STATES = frozenset({SagaState.VOUCHER_VALIDATED, SagaState.PAYMENT_PROCESSED, SagaState.POINTS_UPDATED,
                             SagaState.NOTIFICATIONS_SENT})
 
@@ -239,17 +243,20 @@ class BookingWorkflow:
                 discount, self._voucher_reserved = reserved.discount, True
                 self._set_state(SagaState.VOUCHER_VALIDATED)
             total = hold.total_amount + fnb.amount
-            # Nothing to pay (a 100%-off voucher): no gateway; the booking is paid as it stands.
-            free = total == discount and workflow.patched(FREE_BOOKING_PATCH)
+            points = 0  # VND the loyalty points pay
+            if request.points_to_redeem and workflow.patched(POINTS_PATCH):
+                points = await self._redeem_points(request, amount_due=total - discount, fnb=fnb)
+            # Nothing to pay (a 100%-off voucher, points): no gateway; the booking is paid as it stands.
+            free = total == discount + points and workflow.patched(FREE_BOOKING_PATCH)
             try:
-                started = await self._record_and_charge(request, discount, fnb, free=free)
+                started = await self._record_and_charge(request, discount, fnb, points, free=free)
             except StepFailed as e:
                 self._aborted = "CHECKOUT_FAILED"  # run() compensates once this handler has answered
                 raise refusal(e, "PAYMENT_UNAVAILABLE") from e
             self._fnb = fnb
             self._checkout = CheckoutView(
                 booking_id=booking.booking_id, total_amount=total, fnb_amount=fnb.amount, discount=discount,
-                final_amount=total - discount, payment_method=request.payment_method,
+                points_amount=points, final_amount=total - discount - points, payment_method=request.payment_method,
                 payment_id=started.payment_id, payment_url=started.payment_url, expires_at=hold.expires_at,
                 state=self._state)
             if started.status is pay.SettlementStatus.SUCCESS:  # paid at the counter
@@ -265,6 +272,32 @@ class BookingWorkflow:
         self._saga.forget("release_voucher")
         if fnb.lines:
             await self._release_fnb()
+
+    async def _redeem_points(self, request: CheckoutRequest, *, amount_due: int, fnb: FnbReserved) -> int:
+        """Spend loyalty points as a tender: the VND they pay. Refused (short, over the cap): nothing was spent,
+        the voucher and F&B of this checkout go back and the seats stay held. Failed otherwise (a spend that
+        timed out may still land): the points are given back now, and this booking takes no more points."""
+        booking = self._input
+        restore = LoyaltyInput(user_id=booking.user_id, booking_id=booking.booking_id)
+        self._saga.on_failure("restore_points", lambda: workflow.execute_activity_method(
+            PromotionActivities.restore_points, restore, task_queue=TaskQueue.PROMOTIONS, **DURABLE))
+        try:
+            spent: PointsSpent = await self._step("redeem_points", "promotions", workflow.execute_activity_method(
+                PromotionActivities.redeem_points, SpendPointsInput(
+                    user_id=booking.user_id, booking_id=booking.booking_id, points=request.points_to_redeem,
+                    amount_due=amount_due), task_queue=TaskQueue.PROMOTIONS, **INTERACTIVE))
+        except StepFailed as e:
+            cause = cause_of(e)
+            if not (isinstance(cause, ApplicationError) and cause.type in ("POINTS_NOT_ENOUGH", "POINTS_OVER_CAP")):
+                await workflow.execute_activity_method(PromotionActivities.restore_points, restore,
+                                                       task_queue=TaskQueue.PROMOTIONS, **DURABLE)
+            self._saga.forget("restore_points")
+            if request.voucher_code:
+                await self._give_back_voucher(fnb)
+            elif fnb.lines:
+                await self._release_fnb()
+            raise refusal(e, "POINTS_UNAVAILABLE") from e
+        return spent.amount
 
     async def _reserve_fnb(self, lines: list[OrderLine], free: list[OrderLine] | None = None) -> FnbReserved:
         """Hold the F&B at the showtime's cinema, all or nothing. Refused (FNB_OUT_OF_STOCK names what is short):
@@ -318,8 +351,8 @@ class BookingWorkflow:
                                    {"status": 409, "details": {"amountDue": due}},
                                    type="AMOUNT_MISMATCH", non_retryable=True)
 
-    async def _record_and_charge(self, request: CheckoutRequest, discount: int, fnb: FnbReserved, *,
-                                 free: bool = False) -> pay.PaymentStarted:
+    async def _record_and_charge(self, request: CheckoutRequest, discount: int, fnb: FnbReserved, points: int = 0,
+                                 *, free: bool = False) -> pay.PaymentStarted:
         hold, booking = self._require_hold(), self._input
         # `close_booking` ends the unpaid booking (Cancelled or Expired); `cancel_booking` is the
         # CancellationWorkflow's cancellation of a paid one. Each name is one step, one activity, one event.
@@ -331,7 +364,8 @@ class BookingWorkflow:
             BookingActivities.create_booking, CreateBookingInput(
                 booking_id=booking.booking_id, user_id=booking.user_id, showtime_id=booking.showtime_id,
                 seats=hold.seats, discount=discount, voucher_code=request.voucher_code,
-                payment_method=request.payment_method, expires_at=hold.expires_at, fnb_lines=fnb.lines), INTERACTIVE))
+                payment_method=request.payment_method, expires_at=hold.expires_at, fnb_lines=fnb.lines,
+                points_amount=points), INTERACTIVE))
         self._set_state(SagaState.BOOKING_CREATED)
         if free:
             return pay.PaymentStarted(payment_id=None, payment_url=None, status=pay.SettlementStatus.SUCCESS)
@@ -340,7 +374,7 @@ class BookingWorkflow:
         return await self._step("process_payment", "payments", workflow.execute_activity(
             pay.START_PAYMENT, pay.StartPaymentInput(
                 booking_id=booking.booking_id, user_id=booking.user_id,
-                amount=hold.total_amount + fnb.amount - discount, method=request.payment_method,
+                amount=hold.total_amount + fnb.amount - discount - points, method=request.payment_method,
                 expires_at=hold.expires_at,
                 description=f"Cinema booking {booking.booking_id}", reference=request.reference,
                 recorded_by=None if request.payment_method.online else request.requester.user_id),

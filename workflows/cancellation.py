@@ -39,6 +39,10 @@ with workflow.unsafe.imports_passed_through():
 
 
 
+# Cancellations before this patch had no loyalty points spent on their bookings to give back.
+RESTORE_POINTS_PATCH = "cancellation-restores-points"
+
+
 @workflow.defn
 class CancellationWorkflow:
     @workflow.init
@@ -73,6 +77,11 @@ class CancellationWorkflow:
         await workflow.execute_activity_method(
             PromotionActivities.revoke_points, LoyaltyInput(user_id=plan.user_id, booking_id=plan.booking_id),
             task_queue=TaskQueue.PROMOTIONS, **DURABLE)
+        if workflow.patched(RESTORE_POINTS_PATCH):  # points it spent come back in the share the money does
+            await workflow.execute_activity_method(
+                PromotionActivities.restore_points, LoyaltyInput(user_id=plan.user_id, booking_id=plan.booking_id,
+                                                                 refund_percent=plan.refund_percent),
+                task_queue=TaskQueue.PROMOTIONS, **DURABLE)
         mail = await workflow.execute_activity_method(
             BookingActivities.compose_cancellation, CancelBookingInput(plan=plan, reason=self._reason),
             task_queue=TaskQueue.BOOKINGS, **DURABLE)

@@ -141,7 +141,7 @@ async def checkout(body: CheckoutBody, user: CurrentUser, temporal: TemporalDep)
     handle = temporal.get_workflow_handle_for(BookingWorkflow.run, workflow_id(body.booking_id))
     request = CheckoutRequest(requester=Requester(user_id=user.user_id, is_staff=is_staff),
                               voucher_code=body.voucher_code, payment_method=body.payment_method,
-                              fnb_items=body.fnb_items)
+                              fnb_items=body.fnb_items, points_to_redeem=body.points_to_redeem)
     return await update_saga(handle, BookingWorkflow.checkout, request)  # type: ignore[no-any-return]
 
 

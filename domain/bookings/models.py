@@ -37,7 +37,8 @@ class Booking(SQLModel, table=True):
     showtime_id: uuid.UUID = Field(index=True)
     total_amount: int  # seats + F&B
     fnb_amount: int = 0  # the F&B part of total_amount
-    discount: int = 0
+    discount: int = 0  # the voucher's
+    points_amount: int = 0  # what loyalty points paid (final_amount is what money pays)
     final_amount: int
     status: BookingStatus = Field(default=BookingStatus.PENDING, sa_type=enum_column(BookingStatus))
     payment_status: PaymentStatus = Field(default=PaymentStatus.PENDING, sa_type=enum_column(PaymentStatus))

@@ -87,6 +87,7 @@ class CreateBookingInput(BaseModel):
     payment_method: PaymentMethod
     expires_at: datetime
     fnb_lines: list[SoldLine] = []  # the F&B pre-order as reserve_fnb priced it
+    points_amount: int = 0  # what loyalty points pay (redeem_points)
 
 
 class CloseBookingInput(BaseModel):
@@ -115,7 +116,8 @@ class BookingPublic(ApiModel):
     total_amount: int = Field(description="Seats plus F&B")
     fnb_amount: int = Field(description="The F&B part of totalAmount")
     discount: int
-    final_amount: int
+    points_amount: int = Field(default=0, description="What loyalty points paid")
+    final_amount: int = Field(description="What money pays: totalAmount − discount − pointsAmount")
     status: str
     payment_status: str
     payment_method: str | None
@@ -145,6 +147,7 @@ class CheckoutRequest(BaseModel):
     voucher_code: str | None
     payment_method: PaymentMethod
     fnb_items: list[OrderLine] = []
+    points_to_redeem: int = 0
     # A payment taken at the counter (POST /api/payments/counter): the amount staff took, which must be the
     # hold's, and the receipt or card-slip number.
     expected_amount: int | None = None
@@ -158,6 +161,7 @@ class CheckoutView(ApiModel):
     total_amount: int = Field(description="Seats plus F&B")
     fnb_amount: int = 0
     discount: int
+    points_amount: int = Field(default=0, description="What loyalty points pay")
     final_amount: int
     payment_method: PaymentMethod
     payment_id: uuid.UUID | None = Field(description="None when there is nothing to pay (finalAmount 0)")
@@ -172,6 +176,8 @@ class CheckoutBody(ApiModel):
     payment_method: PaymentMethod
     fnb_items: OrderLines = Field(default=[], description="F&B to collect at the counter with the ticket: "
                                                           "[{itemId | comboId, quantity}], at most 20 lines")
+    points_to_redeem: int = Field(default=0, ge=0, le=1_000_000, description=(
+        "Loyalty points to pay with: 1 point = 1,000 VND, at most 50% of what is left after the voucher"))
 
 
 class CancelRequest(BaseModel):

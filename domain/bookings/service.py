@@ -28,7 +28,8 @@ class BookingNotFound(NotFound):
 
 async def create_pending(session: AsyncSession, *, booking_id: uuid.UUID, user_id: uuid.UUID,
                          showtime_id: uuid.UUID, seats: Sequence[SeatLine], discount: int, voucher_code: str | None,
-                         payment_method: str, expires_at: datetime, fnb: Sequence[SoldLine] = ()) -> Booking:
+                         payment_method: str, expires_at: datetime, fnb: Sequence[SoldLine] = (),
+                         points_amount: int = 0) -> Booking:
     """Record the booking (Pending) with its seats and F&B lines at their prices; idempotent on booking_id."""
     repo = BookingRepository(session)
     existing = await repo.get(booking_id)
@@ -37,7 +38,8 @@ async def create_pending(session: AsyncSession, *, booking_id: uuid.UUID, user_i
     fnb_amount = sum(line.amount for line in fnb)
     total = sum(seat.price for seat in seats) + fnb_amount
     booking = Booking(id=booking_id, user_id=user_id, showtime_id=showtime_id, total_amount=total,
-                      fnb_amount=fnb_amount, discount=discount, final_amount=total - discount,
+                      fnb_amount=fnb_amount, discount=discount, points_amount=points_amount,
+                      final_amount=total - discount - points_amount,
                       voucher_code=voucher_code, payment_method=payment_method, expires_at=expires_at)
     await repo.add(booking)
     await repo.add(*(BookingSeat(booking_id=booking_id, seat_id=s.seat_id, row=s.row, number=s.number,
@@ -46,7 +48,8 @@ async def create_pending(session: AsyncSession, *, booking_id: uuid.UUID, user_i
                                 quantity=line.quantity, price=line.unit_price) for line in fnb))
     await emit(session, Topic.BOOKING_CREATED, events.BookingCreated(
         booking_id=booking_id, user_id=user_id, showtime_id=showtime_id, seat_ids=[s.seat_id for s in seats],
-        total_amount=total, discount=discount, final_amount=total - discount, payment_method=payment_method,
+        total_amount=total, discount=discount, final_amount=total - discount - points_amount,
+        payment_method=payment_method,
         expires_at=expires_at), aggregate_id=booking_id)
     return booking
 

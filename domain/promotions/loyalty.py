@@ -6,7 +6,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,7 +16,7 @@ from domain.promotions import service as promotions_service
 from domain.promotions.models import LoyaltyTransaction, LoyaltyType, Voucher
 from domain.promotions.rules import VoucherType
 from domain.promotions.schemas import VoucherCreate
-from domain.shared.errors import Conflict
+from domain.shared.errors import Conflict, InvalidInput
 from domain.users import service as users_service
 
 VND_PER_POINT = 10_000  # 1 point for every 10,000 VND paid
@@ -24,8 +24,37 @@ POINT_VALUE_VND = 1_000  # what a point is worth when it is spent
 REDEEMED_VOUCHER_DAYS = 180  # how long a voucher bought with points stays valid
 
 
+TENDER_CAP_PERCENT = 50  # points pay at most this share of what is left to pay after the voucher
+
+
 class PointsNotEnough(Conflict):
     code = "POINTS_NOT_ENOUGH"
+
+
+class PointsOverCap(InvalidInput):
+    code = "POINTS_OVER_CAP"
+
+
+class PointsReleased(Conflict):
+    code = "POINTS_RELEASED"
+
+
+def tender_value(points: int, *, amount_due: int) -> int:
+    """VND that `points` pay of `amount_due` (1 point = POINT_VALUE_VND); refuses more than the cap allows,
+    saying the most points that may be used."""
+    cap = amount_due * TENDER_CAP_PERCENT // 100
+    value = points * POINT_VALUE_VND
+    if value > cap:
+        most = cap // POINT_VALUE_VND
+        raise PointsOverCap(f"Points pay at most {TENDER_CAP_PERCENT}% of this booking: {most:,} points.",
+                            {"maxPoints": most})
+    return value
+
+
+def restored_share(points: int, refund_percent: int) -> int:
+    """Points given back when a booking that spent `points` is cancelled with `refund_percent` refunded
+    (whole points, rounded down: the same share as the money)."""
+    return points * max(0, min(refund_percent, 100)) // 100
 
 
 def voucher_value(points: int) -> int:
@@ -93,9 +122,52 @@ async def redeem_for_voucher(session: AsyncSession, *, user_id: uuid.UUID, point
     return voucher, left
 
 
+async def _lock_booking(session: AsyncSession, booking_id: uuid.UUID) -> None:
+    """Spend and restore of one booking take turns (a transaction lock), so a late spend and its
+    compensation can never both pass their checks."""
+    await session.exec(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))").bindparams(  # type: ignore[call-overload]
+        key=f"loyalty:{booking_id}"))
+
+
+async def spend(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID, points: int,
+                amount_due: int) -> int:
+    """Spend points as a tender on a booking: the VND they pay. Idempotent on the booking (a retry answers the
+    same); refused when the balance is short, over the cap, or the booking's points were given back already
+    (a late retry after its compensation)."""
+    await _lock_booking(session, booking_id)
+    found = {row.type: row for row in (await session.exec(select(LoyaltyTransaction).where(
+        LoyaltyTransaction.booking_id == booking_id,
+        col(LoyaltyTransaction.type).in_([LoyaltyType.REDEEM, LoyaltyType.RESTORE])))).all()}
+    if LoyaltyType.RESTORE in found:
+        raise PointsReleased("This booking's points were given back.", {"bookingId": str(booking_id)})
+    if LoyaltyType.REDEEM in found:
+        return -found[LoyaltyType.REDEEM].points * POINT_VALUE_VND
+    value = tender_value(points, amount_due=amount_due)
+    if await users_service.take_loyalty_points(session, user_id=user_id, points=points) is None:
+        balance = (await users_service.loyalty(session, user_id=user_id)).points
+        raise PointsNotEnough(f"You have {balance:,} points; {points:,} were asked for.", {"balance": balance})
+    session.add(LoyaltyTransaction(user_id=user_id, booking_id=booking_id, points=-points, type=LoyaltyType.REDEEM,
+                                   description=f"Booking {booking_id}"))
+    await session.flush()  # the unique (booking, type) refuses a second spend running at once
+    return value
+
+
+async def restore(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID,
+                  refund_percent: int = 100) -> int:
+    """Give back the points a booking spent (its share when partly refunded), once. With nothing spent yet it
+    still records the booking's Restore (0 points), so a spend arriving late is refused."""
+    await _lock_booking(session, booking_id)
+    spent = (await session.exec(select(LoyaltyTransaction.points).where(
+        LoyaltyTransaction.booking_id == booking_id, LoyaltyTransaction.type == LoyaltyType.REDEEM))).first()
+    back = restored_share(-spent, refund_percent) if spent else 0
+    row = LoyaltyTransaction(user_id=user_id, booking_id=booking_id, points=back, type=LoyaltyType.RESTORE,
+                             description=f"Booking {booking_id} ended")
+    return back if await _record(session, row) else 0
+
+
 async def history(session: AsyncSession, *, user_id: uuid.UUID, offset: int,
                   limit: int) -> tuple[list[LoyaltyTransaction], int]:
-    where = col(LoyaltyTransaction.user_id) == user_id
+    where = (col(LoyaltyTransaction.user_id) == user_id) & (col(LoyaltyTransaction.points) != 0)  # no markers
     total = (await session.exec(select(func.count()).select_from(LoyaltyTransaction).where(where))).one()
     rows = (await session.exec(select(LoyaltyTransaction).where(where).order_by(
         col(LoyaltyTransaction.created_at).desc()).offset(offset).limit(limit))).all()

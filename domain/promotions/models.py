@@ -111,7 +111,8 @@ class VoucherAssignment(SQLModel, table=True):
 class LoyaltyType(StrEnum):
     EARN = "Earn"
     REVOKE = "Revoke"
-    REDEEM = "Redeem"
+    REDEEM = "Redeem"  # spent: for a voucher (no booking) or as a tender at checkout (its booking)
+    RESTORE = "Restore"  # points spent on a booking given back (it failed, or was cancelled)
 
 
 class LoyaltyTransaction(SQLModel, table=True):

@@ -191,6 +191,21 @@ class LoyaltyInput(BaseModel):
     user_id: uuid.UUID
     booking_id: uuid.UUID
     amount_paid: int = 0
+    refund_percent: int = 100  # restore_points: the share of the spent points given back
+
+
+class SpendPointsInput(BaseModel):
+    """The saga's redeem_points step: points as a tender on a booking; `booking_id` is the idempotency key."""
+
+    user_id: uuid.UUID
+    booking_id: uuid.UUID
+    points: int
+    amount_due: int  # what is left to pay after the voucher
+
+
+class PointsSpent(BaseModel):
+    points: int
+    amount: int  # the VND they pay
 
 
 class LoyaltyEntry(ApiModel):

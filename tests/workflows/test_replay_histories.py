@@ -7,7 +7,8 @@ took its hold from the API edge and ran the bookings steps as local activities (
 patch), a free booking (a 100%-off voucher) confirmed with no payment (the `free-booking` patch), and a
 booking with an F&B pre-order refused once for stock, then reserved, paid and sold (the `fnb-preorders`
 patch), and one whose FreeItem voucher added a combo at 0 VND in a second reserve_fnb (the
-`voucher-free-item` patch). Add one whenever a workflow changes shape.
+`voucher-free-item` patch), a booking part paid with loyalty points (the `points-tender` patch) and its
+cancellation giving them back (`cancellation-restores-points`). Add one whenever a workflow changes shape.
 """
 
 from __future__ import annotations

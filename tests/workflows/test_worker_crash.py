@@ -20,8 +20,10 @@ from domain.bookings.models import BookingStatus
 from domain.bookings.schemas import CheckoutRequest, Requester
 from domain.contracts.saga_states import SagaState
 from domain.fnb.schemas import OrderLine
+from domain.promotions import loyalty
 from domain.showtimes.models import SeatStatus
-from infra.db import SessionMaker
+from domain.users import service as users_service
+from infra.db import SessionMaker, unit_of_work
 from infra.processes import ManagedProcess, wait_until
 from infra.settings import Settings
 from infra.temporal import connect_temporal
@@ -146,18 +148,21 @@ async def test_released_before_any_worker_ran_the_saga(
 
 
 @pytest.mark.parametrize("paid", [True, False], ids=["paid-then-sold", "hold-ran-out-then-released"])
-async def test_killed_between_reserving_fnb_and_confirming(
+async def test_killed_between_reserving_fnb_and_points_and_confirming(
         crash_client: Client, worker_process: WorkerProcess, gateway: tuple[GatewayDouble, str],
         sessionmaker: SessionMaker, redis: Redis, make_user: Any, paid: bool) -> None:
-    """The F&B is held, the worker dies; on restart the saga sells it (paid) or gives it back (the hold ran out
-    meanwhile), and the stock is what its ledger says."""
+    """The F&B is held and points are spent, the worker dies; on restart the saga sells the F&B and keeps the
+    points spent (paid), or gives both back (the hold ran out meanwhile): the stock is what its ledger says,
+    no point is lost or counted twice."""
     fake, queue = gateway
     handle, customer, showtime = await start_saga(crash_client, sessionmaker, redis, make_user, queue,
                                                   hold_seconds=60 if paid else 4)
     popcorn, coke, combo = await menu(sessionmaker, showtime.cinema_id)
+    async with unit_of_work(sessionmaker) as session:
+        await loyalty.earn(session, user_id=customer.id, booking_id=uuid.uuid4(), amount_paid=500_000)  # 50
     await handle.execute_update(BookingWorkflow.checkout, CheckoutRequest(
         requester=Requester(user_id=customer.id), voucher_code=None, payment_method="VNPay",
-        fnb_items=[OrderLine(combo_id=combo, quantity=3)]))
+        fnb_items=[OrderLine(combo_id=combo, quantity=3)], points_to_redeem=30))
     assert await stock_of(sessionmaker, showtime.cinema_id, popcorn) == (10, 3)
     worker_process.kill()
     if paid:
@@ -170,4 +175,8 @@ async def test_killed_between_reserving_fnb_and_confirming(
     for item in (popcorn, coke):
         assert await stock_of(sessionmaker, showtime.cinema_id, item) == ((7, 0) if paid else (10, 0))
     booking = await booking_row(sessionmaker, outcome.booking_id)
+    async with sessionmaker() as session:
+        points = (await users_service.loyalty(session, user_id=customer.id)).points
+    assert points == (50 - 30 + booking.final_amount // 10_000 if paid else 50)
+    assert booking.points_amount == 30_000
     assert_money_consistent(fake, {booking.id: booking.final_amount} if paid else {})
