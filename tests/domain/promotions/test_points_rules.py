@@ -1,0 +1,32 @@
+"""Points math: what points pay of a booking (rate and cap) and the share a cancellation gives back."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.promotions.loyalty import PointsOverCap, points_for, restored_share, tender_value, voucher_value
+
+
+def test_a_point_pays_1000_vnd_up_to_half_of_what_is_due() -> None:
+    assert tender_value(60, amount_due=200_000) == 60_000
+    assert tender_value(100, amount_due=200_000) == 100_000  # exactly the cap
+
+
+def test_more_than_the_cap_is_refused_naming_the_most_points() -> None:
+    with pytest.raises(PointsOverCap) as refused:
+        tender_value(101, amount_due=200_000)
+    assert refused.value.details == {"maxPoints": 100}
+    with pytest.raises(PointsOverCap) as odd:
+        tender_value(50, amount_due=99_999)  # cap 49,999 VND: 49 whole points
+    assert odd.value.details == {"maxPoints": 49}
+
+
+@pytest.mark.parametrize("spent, percent, back", [(70, 100, 70), (70, 50, 35), (71, 50, 35), (70, 0, 0),
+                                                  (70, 150, 70), (0, 100, 0)])
+def test_a_cancellation_gives_back_the_refunded_share_rounded_down(spent: int, percent: int, back: int) -> None:
+    assert restored_share(spent, percent) == back
+
+
+def test_earning_and_redeeming_rates() -> None:
+    assert points_for(189_999) == 18 and points_for(-5) == 0
+    assert voucher_value(25) == 25_000
