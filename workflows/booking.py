@@ -2,9 +2,11 @@
 
 1. The API holds the seats (api/sagas.py hold_seats) and starts the saga with the hold; a durable timer keeps
    it. Sagas started before that hold through their `lock_seats` update (update-with-start).
-2. `checkout` (update) reserves the voucher, records the booking, starts the payment.
+2. `checkout` (update) holds the F&B pre-order, reserves the voucher (and its free item), spends loyalty points,
+   records the booking, starts the payment.
 3. The payment webhook sends `payment_settled`; without it, the saga asks the gateway at the deadline.
-4. Paid: sell the seats and confirm with a QR ticket; then the voucher use, mail (never undo a paid booking).
+4. Paid: sell the seats and confirm with a QR ticket; then the F&B sale, the voucher use, points, mail (never
+   undo a paid booking).
 Every step registers its compensation before it runs; on expiry, release, failure or cancellation the
 compensations run newest first. Temporal's history is the saga log; the `status` query gives the readable
 summary, and the SagaState search attribute tracks it in the Temporal UI.
@@ -195,7 +197,8 @@ class BookingWorkflow:
     # Steps 2-4 --------------------------------------------------------------------------------------
     @workflow.update
     async def checkout(self, request: CheckoutRequest) -> CheckoutView:
-        """Voucher, booking record, payment. A refused voucher keeps the hold, so the customer can retry.
+        """F&B, voucher, points, booking record, payment. A refused F&B order, voucher or points spend keeps the
+        hold (and gives back what this checkout took), so the customer can retry.
         A checkout sent again while the first is still running (its answer lost) waits for it and gets its answer."""
         self._checking_out += 1
         try:
