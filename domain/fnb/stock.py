@@ -63,12 +63,12 @@ async def move(session: AsyncSession, stock: Stock, *, kind: MovementKind, quant
                    aggregate_id=stock.item_id)
 
 
-async def _recipes(session: AsyncSession, cinema_id: uuid.UUID,
-                   combo_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, int]]:
+async def _combos(session: AsyncSession, cinema_id: uuid.UUID, combo_ids: list[uuid.UUID],
+                  ) -> tuple[dict[uuid.UUID, FnbCombo], dict[uuid.UUID, dict[uuid.UUID, int]]]:
+    """The combos on sale at the cinema and their recipes as they are now; refuses unknown or off-sale ones."""
     if not combo_ids:
-        return {}
-    combos = (await session.exec(select(FnbCombo).where(col(FnbCombo.id).in_(combo_ids)))).all()
-    found = {c.id: c for c in combos}
+        return {}, {}
+    found = {c.id: c for c in (await session.exec(select(FnbCombo).where(col(FnbCombo.id).in_(combo_ids)))).all()}
     for combo_id in combo_ids:
         if combo_id not in found:
             raise FnbComboNotFound("No such combo.", {"comboId": str(combo_id)})
@@ -78,41 +78,30 @@ async def _recipes(session: AsyncSession, cinema_id: uuid.UUID,
     recipes: dict[uuid.UUID, dict[uuid.UUID, int]] = {combo_id: {} for combo_id in combo_ids}
     for row in rows:
         recipes[row.combo_id][row.item_id] = row.quantity
-    return recipes
+    return found, recipes
 
 
-async def _check_items(session: AsyncSession, cinema_id: uuid.UUID, item_ids: list[uuid.UUID]) -> None:
+async def _items(session: AsyncSession, cinema_id: uuid.UUID, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, FnbItem]:
+    """The items on sale at the cinema (an item ordered alone must be); refuses unknown or off-sale ones."""
+    if not item_ids:
+        return {}
     items = {i.id: i for i in (await session.exec(select(FnbItem).where(col(FnbItem.id).in_(item_ids)))).all()}
     for item_id in item_ids:
         if item_id not in items:
             raise FnbItemNotFound("No such item.", {"itemId": str(item_id)})
         if not items[item_id].is_available or cinema_id in items[item_id].hidden_at:
             raise FnbNotSold(f"{items[item_id].name} is not on sale here.", {"itemId": str(item_id)})
+    return items
 
 
-async def needed_units(session: AsyncSession, *, cinema_id: uuid.UUID, items: Mapping[uuid.UUID, int],
-                       combos: Mapping[uuid.UUID, int]) -> dict[uuid.UUID, int]:
-    """Units of each item an order of items and combos takes at a cinema, by the recipes as they are now.
-    An item sold alone must be on sale there; a combo's components need only stock."""
-    recipes = await _recipes(session, cinema_id, sorted(combos))
-    await _check_items(session, cinema_id, sorted(items))
-    return components(items.items(), [(recipes[c], q) for c, q in combos.items()])
-
-
-async def price(session: AsyncSession, *, cinema_id: uuid.UUID, lines: Sequence[OrderLine]) -> list[SoldLine]:
-    """Each line with its product's name and price now. Refuses an unknown product or one not on sale at the
-    cinema (an item ordered alone must be on sale; a combo's components need only stock)."""
-    combo_ids = sorted({line.combo_id for line in lines if line.combo_id is not None})
-    item_ids = sorted({line.item_id for line in lines if line.item_id is not None})
-    await _recipes(session, cinema_id, combo_ids)
-    await _check_items(session, cinema_id, item_ids)
-    items = {i.id: i for i in (await session.exec(select(FnbItem).where(col(FnbItem.id).in_(item_ids)))).all()}
-    combos = {c.id: c for c in (await session.exec(select(FnbCombo).where(col(FnbCombo.id).in_(combo_ids)))).all()}
-    return [SoldLine(item_id=line.item_id, name=items[line.item_id].name, quantity=line.quantity,
-                     unit_price=items[line.item_id].price) if line.item_id is not None else
-            SoldLine(combo_id=line.combo_id, name=combos[line.combo_id].name, quantity=line.quantity,  # type: ignore[index]
-                     unit_price=combos[line.combo_id].price)  # type: ignore[index]
-            for line in lines]
+def _sold(line: OrderLine, items: Mapping[uuid.UUID, FnbItem], combos: Mapping[uuid.UUID, FnbCombo]) -> SoldLine:
+    """A line with its product's name and price now."""
+    if line.item_id is not None:
+        item = items[line.item_id]
+        return SoldLine(item_id=item.id, name=item.name, quantity=line.quantity, unit_price=item.price)
+    assert line.combo_id is not None
+    combo = combos[line.combo_id]
+    return SoldLine(combo_id=combo.id, name=combo.name, quantity=line.quantity, unit_price=combo.price)
 
 
 def _units(lines: Sequence[OrderLine]) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, int]]:
@@ -132,11 +121,14 @@ async def take(session: AsyncSession, *, cinema_id: uuid.UUID, lines: Sequence[O
     """Price an order and take its components from the cinema's stock, all or nothing: held for a pre-order
     (kind Reservation) or gone at once (a counter Sale). `free` lines (a FreeItem voucher's) cost 0 VND.
     FnbOutOfStock names what is short."""
-    sold = await price(session, cinema_id=cinema_id, lines=lines)
-    sold += [line.model_copy(update={"unit_price": 0, "name": f"{line.name} (voucher)"})
-             for line in await price(session, cinema_id=cinema_id, lines=free)]
     items, combos = _units([*lines, *free])
-    needed = await needed_units(session, cinema_id=cinema_id, items=items, combos=combos)
+    combo_rows, recipes = await _combos(session, cinema_id, sorted(combos))
+    item_rows = await _items(session, cinema_id, sorted(items))  # read once: checked, priced, expanded
+    sold = [_sold(line, item_rows, combo_rows) for line in lines]
+    for line in free:  # a FreeItem voucher's lines cost nothing
+        given = _sold(line, item_rows, combo_rows)
+        sold.append(given.model_copy(update={"unit_price": 0, "name": f"{given.name} (voucher)"}))
+    needed = components(items.items(), [(recipes[c], q) for c, q in combos.items()])
     stocks = await lock_stock(session, cinema_id, list(needed))
     short = shortages(needed, {i: s.available for i, s in stocks.items()})
     if short:
