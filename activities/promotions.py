@@ -1,4 +1,5 @@
-"""Promotion activities of the booking saga: voucher uses (reserve, give back, make final) and loyalty points."""
+"""Promotion activities of the booking saga: voucher uses (reserve, give back, make final), flash tickets (give
+back, sell) and loyalty points."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from temporalio import activity
 from activities.errors import refused_step
 from domain.bookings import service as bookings_service
 from domain.contracts.events import Topic
-from domain.promotions import loyalty
+from domain.promotions import flash_sales, loyalty
 from domain.promotions import service as promotions_service
+from domain.promotions.flash_schemas import FlashClaimInput
 from domain.promotions.rules import PricedSeat, Purchase
 from domain.promotions.schemas import (
     LoyaltyInput,
@@ -70,6 +72,25 @@ class PromotionActivities:
         """The booking is paid: its reserved use becomes final."""
         async with unit_of_work(self._sessionmaker) as session:
             await promotions_service.mark_used(session, booking_id=input.booking_id, now=utcnow())
+
+    @activity.defn
+    async def release_flash_sale(self, input: FlashClaimInput) -> None:
+        """Compensates the hold's flash tickets (claimed with its seats at the API edge): back to the quota."""
+        async with unit_of_work(self._sessionmaker) as session:
+            await flash_sales.release(session, booking_id=input.booking_id, now=utcnow())
+            await saga_step(session, Topic.SAGA_COMPENSATING, saga_id=input.booking_id, step="release_flash_sale",
+                            service=SERVICE)
+
+    @activity.defn
+    async def sell_flash_sale(self, input: FlashClaimInput) -> None:
+        """The booking is paid: its flash tickets are sold (refused, FLASH_SALE_SOLD_OUT, when its hold ran out
+        and the quota went to others meanwhile)."""
+        async with refused_step(self._sessionmaker, saga_id=input.booking_id, step="sell_flash_sale",
+                                service=SERVICE):
+            async with unit_of_work(self._sessionmaker) as session:
+                await flash_sales.sell(session, booking_id=input.booking_id, now=utcnow())
+                await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id,
+                                step="sell_flash_sale", service=SERVICE)
 
     @activity.defn
     async def award_points(self, input: LoyaltyInput) -> int:

@@ -23,6 +23,7 @@ from api.routes import (
     auth,
     bookings,
     cinemas,
+    flash_sales,
     fnb,
     health,
     movies,
@@ -45,7 +46,8 @@ from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
 
 API_ROUTERS = [auth.router, users.router, admin.router, movies.router, cinemas.router, showtimes.router,
-               promotions.router, my_vouchers.router, bookings.router, seat_stream.router, payments.router, fnb.router]
+               flash_sales.router, promotions.router, my_vouchers.router, bookings.router, seat_stream.router,
+               payments.router, fnb.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

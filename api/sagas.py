@@ -26,10 +26,12 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.bookings import flash_prices
 from domain.bookings.schemas import BookingInput, CancellationInput, CancellationPlan, CancelRequest, HoldView
 from domain.contracts.queues import TaskQueue
 from domain.contracts.saga_states import SagaState
 from domain.contracts.workflow_ids import booking_workflow_id, cancellation_workflow_id
+from domain.promotions import flash_sales
 from domain.shared.errors import Conflict, DomainError, NotFound
 from domain.shared.outbox import events_caused_by
 from domain.shared.roles import Role
@@ -143,7 +145,7 @@ class HoldEnded(Conflict):
 
 async def hold_seats(temporal: Client, sessionmaker: SessionMaker, redis: Redis, *, booking: BookingInput,
                      seat_ids: list[uuid.UUID], policy: PricingPolicy, limits: HoldLimits | None = None,
-                     keyed: bool = False) -> HoldView:
+                     keyed: bool = False, accept_regular_price: bool = False) -> HoldView:
     """Step 1 of the booking saga, at the edge: claim the seats in PostgreSQL, then start the saga for a winner.
 
     A losing attempt costs one transaction and never reaches Temporal. A winner's saga owns the hold from its
@@ -155,6 +157,8 @@ async def hold_seats(temporal: Client, sessionmaker: SessionMaker, redis: Redis,
     `keyed`: the booking id comes from the caller's Idempotency-Key, so a saga may exist for it already. A
     booking id has one saga, ever: a hold that has ended is never made again under the same id (its booking
     row, payment and events belong to that first saga).
+    A running flash sale that covers the seats prices them in the same transaction (domain/bookings/flash_prices.py);
+    the saga then owns its flash tickets like the seats (release_flash_sale, sell_flash_sale).
     """
     now, saga_id = utcnow(), booking_workflow_id(booking.booking_id)
     if keyed:
@@ -167,8 +171,12 @@ async def hold_seats(temporal: Client, sessionmaker: SessionMaker, redis: Redis,
                                      showtime_id=booking.showtime_id, seat_ids=seat_ids, until=expires_at, now=now,
                                      max_seats=booking.max_seats, policy=policy, orphan_rule=booking.orphan_rule,
                                      limits=limits)
+            seats, flash = await flash_prices.price_hold(
+                session, booking_id=booking.booking_id, user_id=booking.user_id, showtime_id=booking.showtime_id,
+                seats=seats, held_until=expires_at, now=now, accept_regular=accept_regular_price)
     hold = HoldView(booking_id=booking.booking_id, showtime_id=booking.showtime_id, seats=seats,
-                    total_amount=sum(seat.price for seat in seats), expires_at=expires_at, state=SagaState.SEATS_LOCKED)
+                    total_amount=sum(seat.price for seat in seats), expires_at=expires_at, state=SagaState.SEATS_LOCKED,
+                    flash_sale=flash)
     try:
         async with saga_errors():
             await temporal.start_workflow(
@@ -212,3 +220,4 @@ async def _give_back(sessionmaker: SessionMaker, booking: BookingInput) -> None:
     with events_caused_by(correlation_id=booking_workflow_id(booking.booking_id)):
         async with unit_of_work(sessionmaker) as session:
             await holds.release(session, booking_id=booking.booking_id, showtime_id=booking.showtime_id)
+            await flash_sales.release(session, booking_id=booking.booking_id, now=utcnow())

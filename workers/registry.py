@@ -126,7 +126,8 @@ def _booking_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
 def _promotion_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     promotions = PromotionActivities(deps.sessionmaker)
     return [promotions.reserve_voucher, promotions.release_voucher, promotions.use_voucher, promotions.award_points,
-            promotions.revoke_points, promotions.redeem_points, promotions.restore_points]
+            promotions.revoke_points, promotions.redeem_points, promotions.restore_points,
+            promotions.release_flash_sale, promotions.sell_flash_sale]
 
 
 def _fnb_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:

@@ -5,8 +5,8 @@
 2. `checkout` (update) holds the F&B pre-order, reserves the voucher (and its free item), spends loyalty points,
    records the booking, starts the payment.
 3. The payment webhook sends `payment_settled`; without it, the saga asks the gateway at the deadline.
-4. Paid: sell the seats and confirm with a QR ticket; then the F&B sale, the voucher use, points, mail (never
-   undo a paid booking).
+4. Paid: sell the hold's flash tickets (if any), sell the seats and confirm with a QR ticket; then the F&B sale,
+   the voucher use, points, mail (never undo a paid booking).
 Every step registers its compensation before it runs; on expiry, release, failure or cancellation the
 compensations run newest first. Temporal's history is the saga log; the `status` query gives the readable
 summary, and the SagaState search attribute tracks it in the Temporal UI.
@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.contracts.queues import TaskQueue
     from domain.contracts.saga_states import SagaState
     from domain.fnb.schemas import FnbOrderRef, FnbReserved, OrderLine, ReserveFnbInput
+    from domain.promotions.flash_schemas import FlashClaimInput
     from domain.promotions.schemas import (
         LoyaltyInput,
         PointsSpent,
@@ -82,6 +83,9 @@ FNB_PATCH = "fnb-preorders"
 FREE_ITEM_PATCH = "voucher-free-item"
 # Checkouts with pointsToRedeem spend loyalty points as a tender in a redeem_points step (restore_points undoes it).
 POINTS_PATCH = "points-tender"
+# A hold with flash tickets (claimed with the seats at the API edge): release_flash_sale compensates them, and
+# sell_flash_sale sells them before the booking is confirmed. Only such holds reach this patch.
+FLASH_SALE_PATCH = "flash-sales"
 PASSING_STATES = frozenset({SagaState.VOUCHER_VALIDATED, SagaState.PAYMENT_PROCESSED, SagaState.POINTS_UPDATED,
                             SagaState.NOTIFICATIONS_SENT})
 
@@ -153,6 +157,9 @@ class BookingWorkflow:
         self._release_seats_on_failure(TaskQueue.SHOWTIMES)
         self._steps.append(SagaStep(name="lock_seats", service="showtimes", status=StepStatus.SUCCESS,
                                     timestamp=workflow.now()))
+        if hold.flash_sale is not None and workflow.patched(FLASH_SALE_PATCH):
+            self._saga.on_failure("release_flash_sale", lambda: self._flash_activity(
+                PromotionActivities.release_flash_sale))
         self._hold, self._state = hold, SagaState.SEATS_LOCKED
 
     def _release_seats_on_failure(self, queue: str) -> None:
@@ -327,6 +334,11 @@ class BookingWorkflow:
                           attempt=self._fnb_attempt)
         return workflow.execute_activity_method(activity, ref, task_queue=TaskQueue.FNB, **DURABLE)
 
+    def _flash_activity(self, activity: Callable[[PromotionActivities, FlashClaimInput], Awaitable[None]]
+                        ) -> Awaitable[None]:
+        return workflow.execute_activity_method(activity, FlashClaimInput(booking_id=self._input.booking_id),
+                                                task_queue=TaskQueue.PROMOTIONS, **DURABLE)
+
     @checkout.validator
     def _can_checkout(self, request: CheckoutRequest) -> None:
         self._check_owner(request.requester)
@@ -414,11 +426,14 @@ class BookingWorkflow:
         if checkout.final_amount:  # a free booking took no money: nothing to give back
             self._saga.on_failure("refund_payment", lambda: self._start_refund(checkout.final_amount))
         try:
+            if self._require_hold().flash_sale is not None and workflow.patched(FLASH_SALE_PATCH):
+                await self._step("sell_flash_sale", "promotions",
+                                 self._flash_activity(PromotionActivities.sell_flash_sale))
             await self._step("confirm_booking", "bookings", self._own_step(
                 BookingActivities.confirm_booking, ConfirmBookingInput(
                     booking_id=booking.booking_id, showtime_id=booking.showtime_id,
                     payment_id=settlement.payment_id), DURABLE))
-        except StepFailed as e:  # e.g. SEATS_LOST after a late payment: refund and undo everything
+        except StepFailed as e:  # e.g. SEATS_LOST or FLASH_SALE_SOLD_OUT after a late payment: refund, undo all
             cause = cause_of(e)
             return await self._undo(cause.type if isinstance(cause, ApplicationError) and cause.type
                                     else "CONFIRMATION_FAILED")

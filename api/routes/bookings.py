@@ -59,8 +59,10 @@ def workflow_id(booking_id: uuid.UUID) -> str:
 @router.post("/lock-seats", status_code=status.HTTP_201_CREATED, response_model=HoldView,
              summary="Hold seats for 15 minutes; 409 names the seats already taken",
              responses={409: {"description": "Seats taken (SEATS_UNAVAILABLE), a lone seat left (ORPHAN_SEAT), "
-                                             "too many live holds (HOLD_LIMIT_REACHED), or this Idempotency-Key's "
-                                             "hold is live (HOLD_ALREADY_MADE) or has ended (HOLD_ENDED)"},
+                                             "too many live holds (HOLD_LIMIT_REACHED), this Idempotency-Key's "
+                                             "hold is live (HOLD_ALREADY_MADE) or has ended (HOLD_ENDED), or a "
+                                             "flash sale's quota or your limit is short (FLASH_SALE_SOLD_OUT, "
+                                             "FLASH_SALE_LIMIT_REACHED: nothing is held)"},
                         429: {"description": "Too many lock attempts (RATE_LIMITED), with Retry-After"}})
 async def lock_seats(body: LockSeatsRequest, request: Request, user: CurrentUser, temporal: TemporalDep,
                      settings: SettingsDep, redis: RedisDep, rules: RulesDep,
@@ -76,7 +78,7 @@ async def lock_seats(body: LockSeatsRequest, request: Request, user: CurrentUser
         await sagas.lock_rate_limit(settings).take(redis, str(user.user_id))
     return await sagas.hold_seats(temporal, request.state.sessionmaker, redis, booking=booking,
                                   seat_ids=body.seat_ids, policy=rules.policy, limits=limits,
-                                  keyed=idempotency_key is not None)
+                                  keyed=idempotency_key is not None, accept_regular_price=body.accept_regular_price)
 
 
 @router.delete("/{id}/hold", status_code=status.HTTP_204_NO_CONTENT,

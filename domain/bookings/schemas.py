@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from domain.contracts.payment_methods import PaymentMethod
 from domain.contracts.saga_states import SagaState
 from domain.fnb.schemas import OrderLine, OrderLines, SoldLine
+from domain.promotions.flash_schemas import FlashTicketsHeld
 from domain.shared.schemas import ApiModel
 from domain.showtimes.schemas import SeatLine
 
@@ -64,11 +65,16 @@ class HoldView(ApiModel):
     total_amount: int
     expires_at: datetime
     state: SagaState
+    flash_sale: FlashTicketsHeld | None = Field(default=None, description="Flash tickets in this hold (the seats' "
+                                                                          "prices are already the flash prices)")
 
 
 class LockSeatsRequest(ApiModel):
     showtime_id: uuid.UUID
     seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+    accept_regular_price: bool = Field(default=False, description=(
+        "A flash sale covers the seats but its quota or your limit is short: hold them at the regular price "
+        "instead of the refusal (FLASH_SALE_SOLD_OUT, FLASH_SALE_LIMIT_REACHED)"))
 
 
 class BookingOutcome(BaseModel):

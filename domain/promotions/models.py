@@ -127,3 +127,55 @@ class LoyaltyTransaction(SQLModel, table=True):
     type: LoyaltyType = Field(sa_type=enum_column(LoyaltyType))
     description: str = ""
     created_at: datetime = created_at_field()
+
+class FlashSale(SQLModel, table=True):
+    """A flash sale: a window, what it covers, its price, a quota of tickets and a per-user limit."""
+
+    __tablename__ = "flash_sale"
+    __table_args__ = (
+        CheckConstraint("(flash_price IS NULL) <> (discount_percent IS NULL)", name="one_price"),
+        CheckConstraint("quota > 0 AND per_user_limit > 0", name="positive_limits"),
+        CheckConstraint("starts_at < ends_at", name="window"),
+        {"schema": SCHEMA},
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_type=String(120))
+    starts_at: datetime = utc_datetime_field(nullable=False)  # type: ignore[assignment]
+    ends_at: datetime = utc_datetime_field(nullable=False, index=True)  # type: ignore[assignment]
+    showtime_ids: list[uuid.UUID] = Field(default_factory=list, sa_type=ARRAY(Uuid))
+    movie_id: uuid.UUID | None = None
+    seat_types: list[str] = Field(default_factory=list, sa_type=ARRAY(String(16)))
+    flash_price: int | None = None
+    discount_percent: int | None = None
+    quota: int
+    per_user_limit: int
+    is_active: bool = True
+    created_by: uuid.UUID | None = None
+    created_at: datetime = created_at_field()
+    updated_at: datetime | None = utc_datetime_field()
+
+
+class FlashClaimStatus(StrEnum):
+    HELD = "Held"  # counts against the quota until the hold's `held_until`
+    SOLD = "Sold"
+    RELEASED = "Released"
+
+
+class FlashSaleClaim(SQLModel, table=True):
+    """The flash tickets of one booking's hold. Live (counted against the quota and the per-user limit): Sold,
+    or Held with `held_until` still ahead. Written and counted under the sale's row lock."""
+
+    __tablename__ = "flash_sale_claim"
+    __table_args__ = (CheckConstraint("tickets > 0", name="tickets_positive"), {"schema": SCHEMA})
+
+    booking_id: uuid.UUID = Field(primary_key=True)  # one claim per booking: the key of release and sell
+    flash_sale_id: uuid.UUID = Field(foreign_key=f"{SCHEMA}.flash_sale.id", index=True)
+    user_id: uuid.UUID
+    tickets: int
+    saved: int  # VND off the regular prices
+    status: FlashClaimStatus = Field(default=FlashClaimStatus.HELD, sa_type=enum_column(FlashClaimStatus))
+    held_until: datetime = utc_datetime_field(nullable=False)  # type: ignore[assignment]
+    created_at: datetime = created_at_field()
+    sold_at: datetime | None = utc_datetime_field()
+    released_at: datetime | None = utc_datetime_field()

@@ -8,7 +8,9 @@ patch), a free booking (a 100%-off voucher) confirmed with no payment (the `free
 booking with an F&B pre-order refused once for stock, then reserved, paid and sold (the `fnb-preorders`
 patch), and one whose FreeItem voucher added a combo at 0 VND in a second reserve_fnb (the
 `voucher-free-item` patch), a booking part paid with loyalty points (the `points-tender` patch) and its
-cancellation giving them back (`cancellation-restores-points`). Add one whenever a workflow changes shape.
+cancellation giving them back (`cancellation-restores-points`), and two holds with flash tickets (the
+`flash-sales` patch): one paid (sell_flash_sale before confirm_booking), one given up (release_flash_sale).
+Add one whenever a workflow changes shape.
 """
 
 from __future__ import annotations
