@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cinema.seed_catalog import seed_cinemas, seed_genres, seed_movies
+from cinema.seed_flash_sale import seed_flash_sale
 from cinema.seed_fnb import seed_fnb
 from cinema.seed_promotions import seed_promotions
 from cinema.seed_showtimes import seed_showtimes
@@ -77,6 +78,7 @@ SEED_STEPS: list[tuple[str, SeedStep]] = [
     ("a week of showtimes", seed_showtimes),
     ("food and drinks", seed_fnb),
     ("vouchers", seed_promotions),
+    ("a flash sale tomorrow evening", seed_flash_sale),
 ]
 
 

@@ -29,7 +29,7 @@ def terms(sale: FlashSale) -> FlashTerms:
                       discount_percent=sale.discount_percent, quota=sale.quota, per_user_limit=sale.per_user_limit)
 
 
-async def create(session: AsyncSession, *, data: FlashSaleCreate, by: uuid.UUID) -> FlashSale:
+async def create(session: AsyncSession, *, data: FlashSaleCreate, by: uuid.UUID | None) -> FlashSale:
     sale = FlashSale(**data.model_dump(), created_by=by)
     session.add(sale)
     await session.flush()
