@@ -1,7 +1,8 @@
 """Voucher math: whether a voucher applies to a purchase and how much it takes off. Pure.
 
 **How discounts combine (the one rule).** A booking takes at most one voucher. Time promotions and
-flash prices are already in the seat prices the hold answered (showtimes' PricingPolicy); a voucher applies
+flash prices are already in the seat prices the hold answered (showtimes' PricingPolicy, then a running flash
+sale: its fixed price if that is lower, or its percentage off that price — flash_rules.py); a voucher applies
 on top of them, to the part of the purchase its `applicableFor` names — tickets (`Movie`), F&B (`FnB`) or
 both (`All`, `Both`) — and, with a seat-type scope, only to the seats of those types. Loyalty points pay
 what is left after the voucher. Every discount is whole VND rounded down, capped by `maxDiscount`, and never
