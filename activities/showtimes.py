@@ -17,6 +17,7 @@ from activities.errors import refused_step
 from domain.bookings.schemas import LockSeatsInput, ReleaseSeatsInput
 from domain.contracts.queues import TaskQueue
 from domain.contracts.workflow_ids import showtime_lifecycle_workflow_id
+from domain.promotions.time_promotions import ActiveTimePromotions
 from domain.shared.time import utcnow
 from domain.showtimes import holds
 from domain.showtimes import service as showtimes_service
@@ -31,10 +32,17 @@ SHOWTIME_WORKFLOW = "ShowtimeLifecycleWorkflow"
 
 
 class ShowtimeActivities:
-    def __init__(self, sessionmaker: SessionMaker, redis: Redis, policy: PricingPolicy) -> None:
+    def __init__(self, sessionmaker: SessionMaker, redis: Redis, policy: PricingPolicy,
+                 promotions: ActiveTimePromotions | None = None) -> None:
         self._sessionmaker = sessionmaker
         self._redis = redis
         self._policy = policy
+        self._promotions = promotions  # the time promotions as data (None: the policy's own)
+
+    async def _priced(self) -> PricingPolicy:
+        if self._promotions is None:
+            return self._policy
+        return self._policy.model_copy(update={"promotions": await self._promotions.get(utcnow())})
 
     # The seat claim (booking saga step 1) ------------------------------------------------------------
     @activity.defn
@@ -46,7 +54,7 @@ class ShowtimeActivities:
                 seats = await holds.hold(
                     session, booking_id=input.booking_id, user_id=input.user_id, showtime_id=input.showtime_id,
                     seat_ids=input.seat_ids, until=input.until, now=utcnow(), max_seats=input.max_seats,
-                    orphan_rule=input.orphan_rule, policy=self._policy)
+                    orphan_rule=input.orphan_rule, policy=await self._priced())
         await seat_map_events.publish(self._redis, showtime_id=input.showtime_id, status="Locked",
                                       seat_ids=input.seat_ids)
         return seats

@@ -32,6 +32,7 @@ from api.routes import (
     promotions,
     seat_stream,
     showtimes,
+    time_promotions,
     users,
 )
 from domain.shared.roles import Role
@@ -47,7 +48,7 @@ from infra.temporal import connect_temporal
 
 API_ROUTERS = [auth.router, users.router, admin.router, movies.router, cinemas.router, showtimes.router,
                flash_sales.router, promotions.router, my_vouchers.router, bookings.router, seat_stream.router,
-               payments.router, fnb.router]
+               payments.router, fnb.router, time_promotions.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -22,6 +22,7 @@ from activities.promotions import PromotionActivities
 from activities.showtimes import ShowtimeActivities
 from activities.system import SystemActivities
 from domain.contracts.queues import TaskQueue
+from domain.promotions.time_promotions import ActiveTimePromotions
 from domain.showtimes.pricing import PricingPolicy
 from infra.db import SessionMaker
 from infra.events.activity_context import EventContextInterceptor
@@ -102,7 +103,9 @@ def _notification_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
 
 def _showtime_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
     policy = PricingPolicy.from_settings(deps.showtimes.pricing, deps.showtimes.holidays)
-    showtimes = ShowtimeActivities(deps.sessionmaker, deps.redis, policy)
+    # Time promotions are data, as at the API edge (api/pricing.py), unless the old setting still names them.
+    promotions = None if "promotions" in deps.showtimes.pricing else ActiveTimePromotions(deps.sessionmaker)
+    showtimes = ShowtimeActivities(deps.sessionmaker, deps.redis, policy, promotions)
     return [showtimes.lock_seats, showtimes.release_seats, showtimes.advance_showtime_status,
             showtimes.sweep_showtimes, showtimes.arm_showtime_timers]
 

@@ -8,12 +8,14 @@ transaction; the lifecycle timers and the refunds of a cancelled showtime follow
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from api.deps import AdminUser, ManagerUser, PublicRoute, SessionDep, SettingsDep
+from api.pricing import priced_policy
 from domain.shared.schemas import Page
 from domain.shared.time import utcnow
 from domain.showtimes import queries
@@ -35,8 +37,10 @@ from infra.settings import Settings
 ShowtimeId = Annotated[uuid.UUID, Path(alias="id", description="The showtime's id")]
 
 
-async def get_rules(settings: SettingsDep) -> ScheduleRules:
-    return schedule_rules(settings)
+async def get_rules(request: Request, settings: SettingsDep) -> ScheduleRules:
+    """The settings' rules, priced with the time promotions active now (api/pricing.py)."""
+    rules = schedule_rules(settings)
+    return replace(rules, policy=await priced_policy(request, rules.policy))
 
 
 def schedule_rules(settings: Settings) -> ScheduleRules:
@@ -96,8 +100,8 @@ async def read_seat_map(showtime_id: ShowtimeId, request: Request) -> Response:
     async def load() -> bytes:
         async with state.sessionmaker() as session:
             showtime = await showtimes_service.get_showtime(session, showtime_id=showtime_id)
-            seat_map = await queries.seat_map(session, showtime=showtime, policy=schedule_rules(state.settings).policy,
-                                              now=utcnow())
+            policy = await priced_policy(request, schedule_rules(state.settings).policy)
+            seat_map = await queries.seat_map(session, showtime=showtime, policy=policy, now=utcnow())
         return seat_map.model_dump_json(by_alias=True).encode()
 
     body = await state.seat_maps.get(showtime_id, load)

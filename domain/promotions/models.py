@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from sqlalchemy import ARRAY, CheckConstraint, Integer, String, Time, UniqueConstraint, Uuid
@@ -128,6 +128,7 @@ class LoyaltyTransaction(SQLModel, table=True):
     description: str = ""
     created_at: datetime = created_at_field()
 
+
 class FlashSale(SQLModel, table=True):
     """A flash sale: a window, what it covers, its price, a quota of tickets and a per-user limit."""
 
@@ -179,3 +180,35 @@ class FlashSaleClaim(SQLModel, table=True):
     created_at: datetime = created_at_field()
     sold_at: datetime | None = utc_datetime_field()
     released_at: datetime | None = utc_datetime_field()
+
+
+class TimePromotion(SQLModel, table=True):
+    """A time promotion ("Khuyến mãi theo thời gian"): a percentage off the seat prices of the showtimes its
+    conditions take in (domain/shared/time_promotions.py). Unset conditions always hold."""
+
+    __tablename__ = "time_promotion"
+    __table_args__ = (
+        CheckConstraint("percent_off BETWEEN 1 AND 90", name="percent_off_range"),
+        CheckConstraint("valid_from IS NULL OR valid_until IS NULL OR valid_from <= valid_until", name="valid_dates"),
+        CheckConstraint("starts_from IS NULL OR starts_before IS NULL OR starts_from < starts_before",
+                        name="start_window"),
+        CheckConstraint("min_days_ahead IS NULL OR min_days_ahead >= 0", name="days_ahead_not_negative"),
+        CheckConstraint("weekdays IS NULL OR weekdays <@ ARRAY[0, 1, 2, 3, 4, 5, 6]", name="weekdays_range"),
+        {"schema": SCHEMA},
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    code: str = Field(sa_type=String(40), unique=True, index=True)  # stored upper-case
+    name: str = Field(sa_type=String(120))
+    description: str = Field(default="", sa_type=String(300))
+    percent_off: int
+    valid_from: date | None = None  # local purchase date, inclusive
+    valid_until: date | None = None  # local purchase date, inclusive
+    min_days_ahead: int | None = None  # early bird: bought at least this many days before the start
+    weekdays: list[int] | None = Field(default=None, sa_type=ARRAY(Integer))  # the showtime's, 0 = Monday
+    starts_from: time | None = Field(default=None, sa_type=Time)  # the showtime's local start, inclusive
+    starts_before: time | None = Field(default=None, sa_type=Time)  # exclusive
+    is_active: bool = True
+    created_at: datetime = created_at_field()
+    updated_at: datetime | None = utc_datetime_field()
+

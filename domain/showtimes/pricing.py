@@ -16,6 +16,10 @@ How a seat's price is made, in this order:
    price, and the result is rounded to 1,000 VND again. Promotions are time-limited (valid_from /
    valid_until, compared with the local purchase date) and either early-bird (bought at least N days
    before the start) or a time window (showtimes on some weekdays and/or starting between two times).
+   They are data (promotions.time_promotion, managed by Admins at /api/promotions/time-promotions):
+   the API and the worker put the active ones into `PricingPolicy.promotions` (api/pricing.py), unless
+   the old setting CINEMA_SHOWTIMES__PRICING__PROMOTIONS names them (it still wins).
+   `Promotion` itself lives in domain/shared/time_promotions.py, below both services.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.shared.time import LOCAL_TZ
+from domain.shared.time_promotions import Promotion
 from domain.showtimes.models import SeatType
 
 VND_STEP = 1000
@@ -55,35 +60,6 @@ class TimeBand(BaseModel):
     name: str
     starts_at: time
     factor: Factor
-
-
-class Promotion(BaseModel):
-    """A time-based promotion. Every condition that is set must hold; unset conditions always hold."""
-
-    model_config = ConfigDict(frozen=True)
-
-    code: str
-    name: str
-    percent_off: int = Field(ge=1, le=90)
-    valid_from: date | None = None  # local purchase date, inclusive
-    valid_until: date | None = None  # local purchase date, inclusive
-    min_days_ahead: int | None = Field(default=None, ge=0)  # early bird: bought this long before the start
-    weekdays: frozenset[int] | None = None  # showtime's local weekday, 0 = Monday
-    starts_from: time | None = None  # showtime's local start time, inclusive
-    starts_before: time | None = None  # showtime's local start time, exclusive
-
-    def applies(self, *, starts_local: datetime, now_local: datetime) -> bool:
-        today = now_local.date()
-        if (self.valid_from and today < self.valid_from) or (self.valid_until and today > self.valid_until):
-            return False
-        if self.min_days_ahead is not None and starts_local - now_local < timedelta(days=self.min_days_ahead):
-            return False
-        if self.weekdays is not None and starts_local.weekday() not in self.weekdays:
-            return False
-        start = starts_local.timetz().replace(tzinfo=None)
-        if self.starts_from is not None and start < self.starts_from:
-            return False
-        return not (self.starts_before is not None and start >= self.starts_before)
 
 
 def _tet(first_day: date) -> list[date]:
@@ -119,6 +95,8 @@ DEFAULT_BANDS: tuple[TimeBand, ...] = (
     TimeBand(name="Evening", starts_at=time(17, 0), factor=Decimal("1.15")),
 )
 
+# The chain's promotions before they became data; migration 0015_time_promotions inserted these same three,
+# so a policy built without the table (unit tests, a seed) prices as before.
 DEFAULT_PROMOTIONS: tuple[Promotion, ...] = (
     Promotion(code="EARLY-BIRD", name="Đặt sớm: -10% khi mua trước 3 ngày", percent_off=10, min_days_ahead=3),
     Promotion(
