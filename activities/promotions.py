@@ -21,6 +21,7 @@ from domain.promotions.schemas import (
     SpendPointsInput,
     VoucherReserved,
 )
+from domain.promotions.tiers import DEFAULT_POLICY, TierPolicy
 from domain.shared.saga_events import saga_step
 from domain.shared.time import LOCAL_TZ, utcnow
 from domain.showtimes import service as showtimes_service
@@ -42,8 +43,9 @@ async def _purchase(session: AsyncSession, input: ReserveVoucherInput) -> Purcha
 
 
 class PromotionActivities:
-    def __init__(self, sessionmaker: SessionMaker) -> None:
+    def __init__(self, sessionmaker: SessionMaker, policy: TierPolicy = DEFAULT_POLICY) -> None:
         self._sessionmaker = sessionmaker
+        self._policy = policy  # tiers' earn multipliers (settings.loyalty)
 
     @activity.defn
     async def reserve_voucher(self, input: ReserveVoucherInput) -> VoucherReserved:
@@ -97,7 +99,7 @@ class PromotionActivities:
         """Credit the points of a paid booking (once per booking)."""
         async with unit_of_work(self._sessionmaker) as session:
             points = await loyalty.earn(session, user_id=input.user_id, booking_id=input.booking_id,
-                                        amount_paid=input.amount_paid)
+                                        amount_paid=input.amount_paid, policy=self._policy)
             await saga_step(session, Topic.SAGA_STEP_COMPLETED, saga_id=input.booking_id,
                             step="update_loyalty_points", service=SERVICE)
             return points

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cinema.seed_catalog import seed_cinemas, seed_genres, seed_movies
 from cinema.seed_flash_sale import seed_flash_sale
 from cinema.seed_fnb import seed_fnb
+from cinema.seed_loyalty import seed_loyalty
 from cinema.seed_promotions import seed_promotions
 from cinema.seed_showtimes import seed_showtimes
 from domain.auth import service as auth_service
@@ -79,6 +80,7 @@ SEED_STEPS: list[tuple[str, SeedStep]] = [
     ("food and drinks", seed_fnb),
     ("vouchers", seed_promotions),
     ("a flash sale tomorrow evening", seed_flash_sale),
+    ("loyalty members in every tier", seed_loyalty),
 ]
 
 

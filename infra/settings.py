@@ -11,6 +11,7 @@ from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from infra.gateways.settings import DEVELOPMENT_ENVS, PaymentSettings
+from infra.loyalty_settings import LoyaltySettings
 from infra.secret_strength import weakness
 
 DEV_JWT_SECRET = "dev-only-change-me-0123456789abcdef0123456789abcdef"
@@ -157,6 +158,7 @@ class Settings(BaseSettings):
     # e.g. CINEMA_PAYMENTS__VNPAY__TMN_CODE, CINEMA_PAYMENTS__MOMO__ENDPOINT (infra/gateways/settings.py).
     payments: PaymentSettings = PaymentSettings()
     events: EventSettings = EventSettings()
+    loyalty: LoyaltySettings = LoyaltySettings()
     # Where mailed links send people (a web app); the API itself answers GET /api/auth/verify-email.
     app_url: str | None = None
 

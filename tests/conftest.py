@@ -25,6 +25,7 @@ from api.app import create_app
 from cinema.supervisor import proxy_options
 from infra.db import SessionMaker, create_engine, make_sessionmaker
 from infra.events.runtime import EventRuntime
+from infra.loyalty_settings import LoyaltySettings
 from infra.migrate import upgrade
 from infra.processes import free_port, wait_until
 from infra.redis import create_redis
@@ -104,6 +105,8 @@ def settings(servers: Servers) -> Settings:
         ports=ports,
         # Quick retries: a consumer takes over (or retries) an event pending for 2 s.
         events=EventSettings(claim_idle=timedelta(seconds=2), relay_poll_interval=timedelta(milliseconds=500)),
+        # Tests set tiers by hand: a nightly review firing mid-run (02:00 local) must not recompute them.
+        loyalty=LoyaltySettings(review_schedule=False),
         google=_idp_settings(GoogleSettings, "google", IDP_PORT),
         facebook=_idp_settings(FacebookSettings, "facebook", IDP_PORT),
     )

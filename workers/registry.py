@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 
 from activities.bookings import BookingActivities
 from activities.fnb import FnbActivities
+from activities.loyalty import LoyaltyActivities
 from activities.movies import MovieActivities
 from activities.notifications import NotificationActivities
 from activities.payments import PaymentActivities
@@ -33,9 +34,11 @@ from infra.gateways.settings import PaymentSettings
 from infra.mail import Mailer
 from infra.settings import Settings, ShowtimeSettings
 from infra.storage import media_storage
+from workers.loyalty_schedule import ensure_loyalty_schedule
 from workers.subscribers import auth as auth_subscribers
 from workers.subscribers import bookings as bookings_subscribers
 from workers.subscribers import fnb as fnb_subscribers
+from workers.subscribers import loyalty as loyalty_subscribers
 from workers.subscribers import movies as movies_subscribers
 from workers.subscribers import payments as payments_subscribers
 from workers.subscribers import showtimes as showtimes_subscribers
@@ -45,6 +48,7 @@ from workflows.booking import BookingWorkflow
 from workflows.cancellation import CancellationWorkflow, ShowtimeRefundsWorkflow
 from workflows.health import HealthWorkflow
 from workflows.lifecycle_sweep import LegacyCatalogSweepWorkflow, LifecycleSweepWorkflow
+from workflows.loyalty_schedule import LoyaltyReviewWorkflow
 from workflows.mail import SendMailWorkflow
 from workflows.movie_lifecycle import MovieLifecycleWorkflow
 from workflows.refund import RefundWorkflow
@@ -127,10 +131,11 @@ def _booking_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
 
 
 def _promotion_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
-    promotions = PromotionActivities(deps.sessionmaker)
+    policy = deps.settings.loyalty.policy()
+    promotions, loyalty = PromotionActivities(deps.sessionmaker, policy), LoyaltyActivities(deps.sessionmaker, policy)
     return [promotions.reserve_voucher, promotions.release_voucher, promotions.use_voucher, promotions.award_points,
             promotions.revoke_points, promotions.redeem_points, promotions.restore_points,
-            promotions.release_flash_sale, promotions.sell_flash_sale]
+            promotions.release_flash_sale, promotions.sell_flash_sale, loyalty.review_loyalty_page]
 
 
 def _fnb_activities(deps: WorkerDeps) -> list[Callable[..., Any]]:
@@ -150,6 +155,10 @@ async def _showtimes_start(client: Client, deps: WorkerDeps) -> None:
     await ensure_sweep_schedule(client, every=deps.showtimes.lifecycle_sweep_interval)
 
 
+async def _promotions_start(client: Client, deps: WorkerDeps) -> None:
+    await ensure_loyalty_schedule(client, paused=not deps.settings.loyalty.review_schedule)
+
+
 QUEUES: dict[TaskQueue, QueueSpec] = {
     TaskQueue.SYSTEM: QueueSpec(workflows=[HealthWorkflow], activities=_system_activities),
     TaskQueue.NOTIFICATIONS: QueueSpec(workflows=[SendMailWorkflow], activities=_notification_activities),
@@ -159,7 +168,8 @@ QUEUES: dict[TaskQueue, QueueSpec] = {
     TaskQueue.BOOKINGS: QueueSpec(workflows=[BookingWorkflow, CancellationWorkflow, ShowtimeRefundsWorkflow,
                                              RefundWorkflow],
                                   activities=_booking_activities),
-    TaskQueue.PROMOTIONS: QueueSpec(workflows=[], activities=_promotion_activities),
+    TaskQueue.PROMOTIONS: QueueSpec(workflows=[LoyaltyReviewWorkflow], activities=_promotion_activities,
+                                    on_start=_promotions_start),
     TaskQueue.PAYMENTS: QueueSpec(workflows=[], activities=_payment_activities),
     TaskQueue.FNB: QueueSpec(workflows=[], activities=_fnb_activities),
     # Legacy: the showtimes and movies queues were one `cinema-catalog` queue. Lifecycle timers and sweeps
@@ -190,6 +200,7 @@ def subscriptions(client: Client, deps: WorkerDeps) -> list[Subscription]:
         bookings_subscribers.payment_results(client),
         bookings_subscribers.refunded_tickets(client),
         fnb_subscribers.cancelled_orders(),
+        loyalty_subscribers.tier_upgrades(s.loyalty.policy()),
         payments_subscribers.refunds(client, refund_poll=deps.payments.refund_poll_interval),
         users_subscribers.old_avatars(media_storage(s)),
     ]

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from api.deps import AdminUser, CurrentUser, SessionDep
-from domain.promotions import loyalty
+from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
+from domain.promotions import loyalty, membership
 from domain.promotions import service as promotions_service
 from domain.promotions.schemas import (
+    ExpiringPoints,
     LoyaltyEntry,
     LoyaltyPage,
     PointsRedeemed,
@@ -63,12 +64,19 @@ async def validate_voucher(body: ValidateVoucherRequest, user: CurrentUser, sess
 
 
 @router.get("/loyalty-points", response_model=LoyaltyPage,
-            summary="Your points balance, tier and the ledger behind it, newest first")
-async def loyalty_points(user: CurrentUser, session: SessionDep,
+            summary="Your points balance, tier, progress to the next tier, points expiring soon and the ledger "
+                    "behind them, newest first")
+async def loyalty_points(user: CurrentUser, session: SessionDep, settings: SettingsDep,
                          page: Annotated[PageParams, Query()]) -> LoyaltyPage:
+    policy = settings.loyalty.policy()
     summary = await users_service.loyalty(session, user_id=user.user_id)
+    standing = await membership.standing(session, user_id=user.user_id, tier=summary.membership_tier,
+                                         today=membership.local_day(utcnow()), policy=policy)
     rows, total = await loyalty.history(session, user_id=user.user_id, offset=page.offset, limit=page.page_size)
-    return LoyaltyPage(balance=summary.points, membership_tier=summary.membership_tier,
+    return LoyaltyPage(balance=summary.points, membership_tier=summary.membership_tier, tier=summary.membership_tier,
+                       net_spend_12m=standing.net_spend, next_tier=standing.progress.next_tier,
+                       to_next_tier=standing.progress.to_next,
+                       expiring_soon=[ExpiringPoints(points=p, expires_on=d) for d, p in standing.expiring],
                        items=[LoyaltyEntry.model_validate(r) for r in rows], total=total, page=page.page,
                        page_size=page.page_size)
 

@@ -16,8 +16,10 @@ from domain.promotions import service as promotions_service
 from domain.promotions.models import LoyaltyTransaction, LoyaltyType, Voucher
 from domain.promotions.rules import VoucherType
 from domain.promotions.schemas import VoucherCreate
+from domain.promotions.tiers import DEFAULT_POLICY, TierPolicy, earned_points
 from domain.shared.errors import Conflict, InvalidInput
 from domain.users import service as users_service
+from domain.users.models import MembershipTier
 
 VND_PER_POINT = 10_000  # 1 point for every 10,000 VND paid
 POINT_VALUE_VND = 1_000  # what a point is worth when it is spent
@@ -82,9 +84,13 @@ async def _record(session: AsyncSession, row: LoyaltyTransaction) -> bool:
     return True
 
 
-async def earn(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID, amount_paid: int) -> int:
-    """Credit the points of a paid booking once; returns the points credited (0 when already done)."""
-    points = points_for(amount_paid)
+async def earn(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID, amount_paid: int,
+               policy: TierPolicy = DEFAULT_POLICY) -> int:
+    """Credit the points of a paid booking once, times the member's tier multiplier at that moment; returns the
+    points credited (0 when already done)."""
+    profile = (await users_service.profiles_by_id(session, user_ids=[user_id])).get(user_id)
+    tier = profile.membership_tier if profile is not None else MembershipTier.BRONZE
+    points = earned_points(points_for(amount_paid), tier, policy)
     row = LoyaltyTransaction(user_id=user_id, booking_id=booking_id, points=points, type=LoyaltyType.EARN,
                              description=f"Booking {booking_id}")
     return points if points and await _record(session, row) else 0

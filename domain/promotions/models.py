@@ -113,6 +113,7 @@ class LoyaltyType(StrEnum):
     REVOKE = "Revoke"
     REDEEM = "Redeem"  # spent: for a voucher (no booking) or as a tender at checkout (its booking)
     RESTORE = "Restore"  # points spent on a booking given back (it failed, or was cancelled)
+    EXPIRE = "Expire"  # unspent points past their life, taken by the nightly review (no booking)
 
 
 class LoyaltyTransaction(SQLModel, table=True):
@@ -212,3 +213,38 @@ class TimePromotion(SQLModel, table=True):
     created_at: datetime = created_at_field()
     updated_at: datetime | None = utc_datetime_field()
 
+
+class SpendKind(StrEnum):
+    PAID = "Paid"  # a confirmed booking: what was paid for it
+    REFUNDED = "Refunded"  # a paid booking cancelled: what was given back (a negative amount)
+
+
+class LoyaltySpend(SQLModel, table=True):
+    """The money behind the tiers, fed by booking events (workers/subscribers/loyalty.py): the rolling 12-month
+    net spend is the sum of a member's rows in the window. One row per booking and kind (replays add nothing)."""
+
+    __tablename__ = "loyalty_spend"
+    __table_args__ = (UniqueConstraint("booking_id", "kind"), {"schema": SCHEMA})
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(index=True)
+    booking_id: uuid.UUID
+    kind: SpendKind = Field(sa_type=enum_column(SpendKind))
+    amount: int  # signed VND: + paid, - refunded
+    at: datetime = utc_datetime_field(nullable=False)  # type: ignore[assignment]
+
+
+class LoyaltyReview(SQLModel, table=True):
+    """One member's nightly review of one local day: the idempotency key of the schedule (a day reviewed
+    again is skipped) and the record of what it decided."""
+
+    __tablename__ = "loyalty_review"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    user_id: uuid.UUID = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    net_spend: int
+    tier_from: str = Field(sa_type=String(16))
+    tier_to: str = Field(sa_type=String(16))
+    expired_points: int = 0
+    created_at: datetime = created_at_field()

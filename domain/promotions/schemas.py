@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -217,9 +217,20 @@ class LoyaltyEntry(ApiModel):
     created_at: datetime
 
 
+class ExpiringPoints(ApiModel):
+    points: int
+    expires_on: date = Field(description="The local day the nightly review takes them (unless spent before)")
+
+
 class LoyaltyPage(ApiModel):
     balance: int
     membership_tier: str
+    tier: str = Field(description="The membership tier (the same as membershipTier)")
+    net_spend_12m: int = Field(alias="netSpend12m",
+                               description="VND paid minus VND refunded in the last 12 months: what the tier follows")
+    next_tier: str | None = Field(description="The tier above yours; null at Platinum")
+    to_next_tier: int = Field(description="VND of net spend still missing for the next tier (0 at Platinum)")
+    expiring_soon: list[ExpiringPoints] = Field(description="Points expiring in the next 30 days, soonest first")
     items: list[LoyaltyEntry]
     total: int
     page: int

@@ -9,7 +9,8 @@ booking with an F&B pre-order refused once for stock, then reserved, paid and so
 patch), and one whose FreeItem voucher added a combo at 0 VND in a second reserve_fnb (the
 `voucher-free-item` patch), a booking part paid with loyalty points (the `points-tender` patch) and its
 cancellation giving them back (`cancellation-restores-points`), and two holds with flash tickets (the
-`flash-sales` patch): one paid (sell_flash_sale before confirm_booking), one given up (release_flash_sale).
+`flash-sales` patch): one paid (sell_flash_sale before confirm_booking), one given up (release_flash_sale);
+and a nightly loyalty review (LoyaltyReviewWorkflow, its first version).
 Add one whenever a workflow changes shape.
 """
 
