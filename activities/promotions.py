@@ -129,6 +129,7 @@ class PromotionActivities:
 
     @activity.defn
     async def revoke_points(self, input: LoyaltyInput) -> int:
-        """Take back what a refunded booking earned (once)."""
+        """Take back what a refunded booking earned, in the share refunded (once)."""
         async with unit_of_work(self._sessionmaker) as session:
-            return await loyalty.revoke(session, user_id=input.user_id, booking_id=input.booking_id)
+            return await loyalty.revoke(session, user_id=input.user_id, booking_id=input.booking_id,
+                                        refund_percent=input.refund_percent)

@@ -41,6 +41,8 @@ with workflow.unsafe.imports_passed_through():
 
 # Cancellations before this patch had no loyalty points spent on their bookings to give back.
 RESTORE_POINTS_PATCH = "cancellation-restores-points"
+# Cancellations before this patch took back every point the booking earned, whatever share was refunded.
+CLAWBACK_PATCH = "cancellation-revokes-refunded-share"
 
 
 @workflow.defn
@@ -74,8 +76,11 @@ class CancellationWorkflow:
                 id=child_refund_id(refund_id, plan.booking_id), task_queue=TaskQueue.BOOKINGS,
                 parent_close_policy=ParentClosePolicy.ABANDON,
                 search_attributes=refund_attributes(plan.booking_id))
+        # Earned points go back in the share of the refund (before the patch: all of them, whatever the share).
+        revoked = plan.refund_percent if workflow.patched(CLAWBACK_PATCH) else 100
         await workflow.execute_activity_method(
-            PromotionActivities.revoke_points, LoyaltyInput(user_id=plan.user_id, booking_id=plan.booking_id),
+            PromotionActivities.revoke_points, LoyaltyInput(user_id=plan.user_id, booking_id=plan.booking_id,
+                                                            refund_percent=revoked),
             task_queue=TaskQueue.PROMOTIONS, **DURABLE)
         if workflow.patched(RESTORE_POINTS_PATCH):  # points it spent come back in the share the money does
             await workflow.execute_activity_method(

@@ -59,6 +59,12 @@ def restored_share(points: int, refund_percent: int) -> int:
     return points * max(0, min(refund_percent, 100)) // 100
 
 
+def revoked_share(earned: int, refund_percent: int) -> int:
+    """Earned points taken back when `refund_percent` of a booking's money is refunded: the same share, whole
+    points rounded down (the points kept are those the money kept would earn, or one more)."""
+    return earned * max(0, min(refund_percent, 100)) // 100
+
+
 def voucher_value(points: int) -> int:
     """VND a voucher bought with these points takes off (whole points at POINT_VALUE_VND)."""
     return points * POINT_VALUE_VND
@@ -96,15 +102,18 @@ async def earn(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UU
     return points if points and await _record(session, row) else 0
 
 
-async def revoke(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID) -> int:
-    """Take back what a booking earned (once); nothing earned, nothing revoked."""
+async def revoke(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID,
+                 refund_percent: int = 100) -> int:
+    """Take back what a booking earned in the share its refund gave back (once; `revoked_share`); nothing
+    earned, nothing revoked."""
     earned = (await session.exec(select(LoyaltyTransaction.points).where(
         LoyaltyTransaction.booking_id == booking_id, LoyaltyTransaction.type == LoyaltyType.EARN))).first()
-    if not earned:
+    back = revoked_share(earned or 0, refund_percent)
+    if not back:
         return 0
-    row = LoyaltyTransaction(user_id=user_id, booking_id=booking_id, points=-earned, type=LoyaltyType.REVOKE,
-                             description=f"Booking {booking_id} refunded")
-    return earned if await _record(session, row) else 0
+    row = LoyaltyTransaction(user_id=user_id, booking_id=booking_id, points=-back, type=LoyaltyType.REVOKE,
+                             description=f"Booking {booking_id} refunded ({min(refund_percent, 100)}%)")
+    return back if await _record(session, row) else 0
 
 
 async def redeem_for_voucher(session: AsyncSession, *, user_id: uuid.UUID, points: int,

@@ -191,7 +191,7 @@ class LoyaltyInput(BaseModel):
     user_id: uuid.UUID
     booking_id: uuid.UUID
     amount_paid: int = 0
-    refund_percent: int = 100  # restore_points: the share of the spent points given back
+    refund_percent: int = 100  # restore_points, revoke_points: the share of the money refunded
 
 
 class SpendPointsInput(BaseModel):

@@ -10,7 +10,8 @@ patch), and one whose FreeItem voucher added a combo at 0 VND in a second reserv
 `voucher-free-item` patch), a booking part paid with loyalty points (the `points-tender` patch) and its
 cancellation giving them back (`cancellation-restores-points`), and two holds with flash tickets (the
 `flash-sales` patch): one paid (sell_flash_sale before confirm_booking), one given up (release_flash_sale);
-and a nightly loyalty review (LoyaltyReviewWorkflow, its first version).
+a nightly loyalty review (LoyaltyReviewWorkflow, its first version), and a 50% cancellation taking back half
+the earned points (`cancellation-revokes-refunded-share`).
 Add one whenever a workflow changes shape.
 """
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from domain.promotions.loyalty import PointsOverCap, points_for, restored_share, tender_value, voucher_value
+from domain.promotions.loyalty import (
+    PointsOverCap,
+    points_for,
+    restored_share,
+    revoked_share,
+    tender_value,
+    voucher_value,
+)
 
 
 def test_a_point_pays_1000_vnd_up_to_half_of_what_is_due() -> None:
@@ -25,6 +32,13 @@ def test_more_than_the_cap_is_refused_naming_the_most_points() -> None:
                                                   (70, 150, 70), (0, 100, 0)])
 def test_a_cancellation_gives_back_the_refunded_share_rounded_down(spent: int, percent: int, back: int) -> None:
     assert restored_share(spent, percent) == back
+
+
+@pytest.mark.parametrize("earned, percent, taken", [(15, 100, 15), (15, 50, 7), (15, 0, 0), (15, 120, 15),
+                                                    (0, 50, 0), (1, 99, 0)])
+def test_a_refund_takes_back_the_same_share_of_the_earned_points_rounded_down(earned: int, percent: int,
+                                                                              taken: int) -> None:
+    assert revoked_share(earned, percent) == taken
 
 
 def test_earning_and_redeeming_rates() -> None:
