@@ -84,6 +84,7 @@ def booking_search_attributes(*, booking_id: uuid.UUID, user_id: uuid.UUID, show
 
 # A request waits at most this long for a saga's answer: with no worker running it must not hang.
 ANSWER_WITHIN = timedelta(seconds=15)
+WAIT_AT_MOST = 2 * ANSWER_WITHIN  # an update's whole wait, its outcome polls included
 
 
 class SagaBusy(DomainError):
@@ -98,6 +99,8 @@ async def saga_errors() -> AsyncIterator[None]:
         yield
     except WorkflowUpdateFailedError as e:
         raise refused(e) from e
+    except TimeoutError as e:
+        raise SagaBusy("The booking service did not answer in time; try again.") from e
     except RPCError as e:
         if e.status is RPCStatusCode.NOT_FOUND:
             raise NotFound("No such booking, or its hold has ended.") from e
@@ -107,8 +110,10 @@ async def saga_errors() -> AsyncIterator[None]:
 
 
 async def update_saga(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> Any:
-    """Send an update to a running saga and return its answer."""
-    async with saga_errors():
+    """Send an update to a running saga and return its answer. The whole wait is bounded (the SDK polls for the
+    outcome again after each RPC timeout, so a Temporal restart could hold the request for minutes): past
+    WAIT_AT_MOST it is a 503, and the same request sent again joins the update (checkout-retry-joins)."""
+    async with saga_errors(), asyncio.timeout(WAIT_AT_MOST.total_seconds()):
         return await handle.execute_update(update, arg, rpc_timeout=ANSWER_WITHIN)
 
 
