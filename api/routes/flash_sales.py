@@ -32,8 +32,7 @@ async def active_flash_sales(session: SessionDep) -> list[FlashSalePublic]:
                            "per-user limit")
 async def create_flash_sale(body: FlashSaleCreate, admin: AdminUser, session: SessionDep) -> FlashSalePublic:
     sale = await flash_sales.create(session, data=body, by=admin.user_id)
-    [answer] = await flash_sales.public(session, [sale], now=utcnow())
-    return answer
+    return await flash_sales.one_public(session, sale, now=utcnow())
 
 
 @admin_routes.get("", response_model=Page[FlashSalePublic], summary="Every flash sale, latest start first (Admin)")
@@ -46,8 +45,7 @@ async def list_flash_sales(page: Annotated[PageParams, Query()], admin: AdminUse
 
 @admin_routes.get("/{id}", response_model=FlashSalePublic, summary="One flash sale with its counts (Admin)")
 async def read_flash_sale(sale_id: FlashSaleId, admin: AdminUser, session: SessionDep) -> FlashSalePublic:
-    [answer] = await flash_sales.public(session, [await flash_sales.get(session, sale_id)], now=utcnow())
-    return answer
+    return await flash_sales.one_public(session, await flash_sales.get(session, sale_id), now=utcnow())
 
 
 @admin_routes.put("/{id}", response_model=FlashSalePublic,
@@ -58,8 +56,7 @@ async def update_flash_sale(sale_id: FlashSaleId, body: FlashSaleUpdate, admin: 
                             session: SessionDep) -> FlashSalePublic:
     now = utcnow()
     sale = await flash_sales.update(session, sale_id=sale_id, data=body, now=now)
-    [answer] = await flash_sales.public(session, [sale], now=now)
-    return answer
+    return await flash_sales.one_public(session, sale, now=now)
 
 
 router = APIRouter(tags=["promotions"])

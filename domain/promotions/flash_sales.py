@@ -60,6 +60,11 @@ async def get(session: AsyncSession, sale_id: uuid.UUID) -> FlashSale:
     return sale
 
 
+async def one_public(session: AsyncSession, sale: FlashSale, *, now: datetime) -> FlashSalePublic:
+    [answer] = await public(session, [sale], now=now)
+    return answer
+
+
 async def public(session: AsyncSession, sales: list[FlashSale], *, now: datetime) -> list[FlashSalePublic]:
     """The sales with what is left of each: one count over their live claims."""
     ids = [sale.id for sale in sales]
@@ -103,7 +108,8 @@ async def claim(session: AsyncSession, *, sale: FlashTerms, booking_id: uuid.UUI
     if not wanted:
         return [regular for _, regular in seats], None
     await _locked(session, sale.sale_id)
-    taken, yours = await _taken(session, sale.sale_id, user_id=user_id, now=now)
+    # The same booking's hold made again (its first saga never started): its claim is replaced, not counted.
+    taken, yours = await _taken(session, sale.sale_id, user_id=user_id, now=now, besides=booking_id)
     try:
         check_grant(sale, wanted=wanted, sold_or_held=taken, users=yours)
     except Conflict:
@@ -112,8 +118,13 @@ async def claim(session: AsyncSession, *, sale: FlashTerms, booking_id: uuid.UUI
         raise
     prices = [regular if price is None else price for price, (_, regular) in zip(flash, seats, strict=True)]
     saved = sum(regular for _, regular in seats) - sum(prices)
-    session.add(FlashSaleClaim(booking_id=booking_id, flash_sale_id=sale.sale_id, user_id=user_id, tickets=wanted,
-                               saved=saved, held_until=held_until))
+    found = await session.get(FlashSaleClaim, booking_id, with_for_update=True, populate_existing=True)
+    if found is None:
+        session.add(FlashSaleClaim(booking_id=booking_id, flash_sale_id=sale.sale_id, user_id=user_id,
+                                   tickets=wanted, saved=saved, held_until=held_until))
+    else:
+        found.flash_sale_id, found.tickets, found.saved, found.held_until = sale.sale_id, wanted, saved, held_until
+        found.status, found.released_at = FlashClaimStatus.HELD, None
     await session.flush()
     return prices, FlashTicketsHeld(flash_sale_id=sale.sale_id, name=sale.name, tickets=wanted, saved=saved)
 

@@ -124,6 +124,17 @@ class TestTheQuotaComesBack:
         assert await left(sessionmaker, sale) == 2
 
 
+class TestTheSameHoldAgain:
+    async def test_a_booking_held_again_keeps_one_claim(self, sessionmaker: SessionMaker) -> None:
+        """lock-seats sent again with its Idempotency-Key after the API died before the saga started."""
+        sale = await new_sale(sessionmaker, quota=2)
+        user, booking = uuid.uuid4(), uuid.uuid4()
+        for _ in range(2):
+            assert await claim(sessionmaker, sale, user, 2, booking=booking) == [49_000, 49_000]
+        assert [c.tickets for c in await live_claims(sessionmaker, sale)] == [2]
+        assert await left(sessionmaker, sale) == 0
+
+
 class TestRefusedOrAccepted:
     async def test_sold_out_changes_nothing_unless_the_regular_price_is_accepted(
             self, sessionmaker: SessionMaker) -> None:
