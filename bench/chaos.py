@@ -48,6 +48,9 @@ KINDS = ("paid", "paid_voucher", "failed_payment", "abandoned_hold", "abandoned_
 LAYOUT = {"rows": 8, "seatsPerRow": 12, "aisles": [6], "vipRows": [], "coupleRows": [], "brokenSeats": []}
 RETRYABLE = (httpx.TransportError,)
 ASK_TEMPORAL_WITHIN = 10  # seconds for one look at the running sagas; a restarting server may not answer
+CALL_WITHIN = 120  # seconds one step of a saga keeps retrying (the API bounds a saga wait at 30 s)
+REQUEST_WITHIN = 35  # seconds for one HTTP answer
+WATCHDOG_AFTER = 360  # seconds after which a run still going prints its tasks' stacks
 
 
 @dataclass
@@ -158,20 +161,28 @@ async def havoc(chaos: Chaos, duration: float, kills: int, rng: random.Random) -
 
 
 async def call(client: httpx.AsyncClient, method: str, url: str, *, ok: Callable[[httpx.Response], bool],
-               attempts: int = 40, **kw: Any) -> httpx.Response:
-    """What a patient app does: retry on a lost connection or a 5xx/503 while a server restarts."""
+               within: float = CALL_WITHIN, **kw: Any) -> httpx.Response:
+    """What a patient app does: retry on a lost connection or a 5xx/503 while a server restarts, for `within`
+    seconds at most (then the last answer, or RuntimeError if none came)."""
     response: httpx.Response | None = None
-    for _ in range(attempts):
+    deadline, tries = time.monotonic() + within, 0
+    while True:
+        tries += 1
         try:
             response = await client.request(method, url, **kw)
-        except RETRYABLE:
-            await asyncio.sleep(0.5)
-            continue
-        if ok(response) or response.status_code < 500:
-            return response
+        except RETRYABLE as error:
+            why = type(error).__name__
+        else:
+            if ok(response) or response.status_code < 500:
+                return response
+            why = str(response.status_code)
+        if time.monotonic() >= deadline:
+            break
+        if tries in (1, 10, 50):
+            print(f"  {method} {url.split('?')[0][:60]}: {why}, retrying", flush=True)
         await asyncio.sleep(0.5)
     if response is None:
-        raise RuntimeError(f"{method} {url}: no answer")
+        raise RuntimeError(f"{method} {url}: no answer in {within:.0f}s ({tries} tries)")
     return response
 
 
@@ -226,6 +237,8 @@ async def wait_all_closed(chaos: Chaos, timeout: float) -> int:
                 running = (await temporal.count_workflows(query)).count
             if running == 0:
                 return 0
+        if int(deadline - time.monotonic()) % 15 == 0:
+            print(f"  {running} sagas still running", flush=True)
         await asyncio.sleep(1)
     return running
 
@@ -352,12 +365,17 @@ async def run(chaos: Chaos, *, n: int, kills: int, hold_seconds: int, seed: int)
     rng.shuffle(kinds)
     spread = 1.2  # seconds between saga starts, so kills and restarts land on every step
     duration = n * spread + 8
-    async with httpx.AsyncClient(base_url=api_url(chaos.settings), timeout=30) as client:
+    async with httpx.AsyncClient(base_url=api_url(chaos.settings), timeout=REQUEST_WITHIN) as client:
         async def later(i: int) -> Saga:
             await asyncio.sleep(i * spread)
-            return await one_saga(chaos, client, people[i], kinds[i], showtime_id, pairs[i], voucher)
+            started = time.monotonic()
+            saga = await one_saga(chaos, client, people[i], kinds[i], showtime_id, pairs[i], voucher)
+            print(f"  saga {i} ({kinds[i]}) driven in {time.monotonic() - started:.1f}s: {saga.note or 'held'}",
+                  flush=True)
+            return saga
 
         began = time.monotonic()
+        watchdog = asyncio.create_task(dump_tasks_after(WATCHDOG_AFTER))
         chaos_task = asyncio.create_task(havoc(chaos, duration, kills, rng))
         sagas = list(await asyncio.gather(*(later(i) for i in range(n))))
         await chaos_task
@@ -371,7 +389,23 @@ async def run(chaos: Chaos, *, n: int, kills: int, hold_seconds: int, seed: int)
     print(f"  worker SIGKILLs: {len(chaos.kills)}; server restarts: {', '.join(chaos.restarts)}")
     for i, states in enumerate(chaos.kills):
         print(f"    kill {i + 1}: running sagas by SagaState: {states}")
-    return await invariants(chaos, sagas, voucher, emails)
+    try:
+        checks = await invariants(chaos, sagas, voucher, emails)
+    finally:
+        watchdog.cancel()
+    unheld = [i for i, saga in enumerate(sagas) if not saga.booking_id]
+    return [Check(f"sagas whose seats were never held (no 201 within {CALL_WITHIN}s of retries): {unheld}",
+                  len(unheld), n), *checks]
+
+
+async def dump_tasks_after(seconds: float) -> None:
+    """If the run is still going after `seconds`, print where each of its tasks waits (a hang's diagnosis)."""
+    await asyncio.sleep(seconds)
+    print(f"  still running after {seconds:.0f}s; the tasks wait here:", flush=True)
+    for task in asyncio.all_tasks():
+        if task is not asyncio.current_task():
+            task.print_stack(limit=6, file=sys.stdout)
+    sys.stdout.flush()
 
 
 async def emails_of(chaos: Chaos, people: list[dict[str, str]]) -> list[str]:
