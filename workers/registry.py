@@ -201,6 +201,7 @@ def subscriptions(client: Client, deps: WorkerDeps) -> list[Subscription]:
         bookings_subscribers.refunded_tickets(client),
         fnb_subscribers.cancelled_orders(),
         loyalty_subscribers.tier_upgrades(s.loyalty.policy()),
+        loyalty_subscribers.refunded_shares(),
         payments_subscribers.refunds(client, refund_poll=deps.payments.refund_poll_interval),
         users_subscribers.old_avatars(media_storage(s)),
     ]

@@ -147,6 +147,11 @@ class PaymentRefunded(EventModel):
     amount: int
     refunded_at: datetime
     fully_refunded: bool = False  # nothing of the payment is left: its booking cannot stay a ticket
+    # Whose money, what was paid and all that is refunded of it now (this refund included): promotions takes the
+    # same share of the booking's points and spend back. None in events written before they were added.
+    user_id: uuid.UUID | None = None
+    paid_amount: int | None = None
+    refunded_total: int | None = None
 
 
 class EmailRequested(EventModel):

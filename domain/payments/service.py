@@ -196,7 +196,8 @@ async def _hand_over(session: AsyncSession, payment: Payment, refund: Refund, *,
 async def _emit_refunded(session: AsyncSession, payment: Payment, refund: Refund, now: datetime) -> None:
     await emit(session, Topic.PAYMENT_REFUNDED, events.PaymentRefunded(
         refund_id=refund.id, payment_id=payment.id, booking_id=payment.booking_id, amount=refund.amount,
-        refunded_at=now, fully_refunded=payment.status is PaymentStatus.REFUNDED), aggregate_id=payment.id)
+        refunded_at=now, fully_refunded=payment.status is PaymentStatus.REFUNDED, user_id=payment.user_id,
+        paid_amount=payment.paid_amount, refunded_total=payment.refunded_amount), aggregate_id=payment.id)
     await emit(session, Topic.ANALYTICS_REVENUE, events.AnalyticsRevenue(
         payment_id=payment.id, booking_id=payment.booking_id, method=payment.method.value, amount=-refund.amount,
         at=now), aggregate_id=payment.id)

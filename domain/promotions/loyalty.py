@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, text
@@ -65,6 +66,13 @@ def revoked_share(earned: int, refund_percent: int) -> int:
     return earned * max(0, min(refund_percent, 100)) // 100
 
 
+def refunded_points(earned: int, *, refunded: int, paid: int) -> int:
+    """Earned points taken back once `refunded` of the `paid` VND went back: the same share, rounded down."""
+    if paid <= 0:
+        return 0
+    return earned * max(0, min(refunded, paid)) // paid
+
+
 def voucher_value(points: int) -> int:
     """VND a voucher bought with these points takes off (whole points at POINT_VALUE_VND)."""
     return points * POINT_VALUE_VND
@@ -104,16 +112,38 @@ async def earn(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UU
 
 async def revoke(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID,
                  refund_percent: int = 100) -> int:
-    """Take back what a booking earned in the share its refund gave back (once; `revoked_share`); nothing
-    earned, nothing revoked."""
-    earned = (await session.exec(select(LoyaltyTransaction.points).where(
-        LoyaltyTransaction.booking_id == booking_id, LoyaltyTransaction.type == LoyaltyType.EARN))).first()
-    back = revoked_share(earned or 0, refund_percent)
-    if not back:
+    """Take back what a booking earned in the share its cancellation refunded (`revoked_share`); returns the
+    points taken now (0 when that share is taken already, or nothing was earned)."""
+    return await _revoke_up_to(session, user_id=user_id, booking_id=booking_id,
+                               share=lambda earned: revoked_share(earned, refund_percent),
+                               why=f"refunded ({min(refund_percent, 100)}%)")
+
+
+async def revoke_refunded(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID, refunded: int,
+                          paid: int) -> int:
+    """The same for any refund of its payment (one at the payments desk that keeps the ticket too): `refunded`
+    is all that went back so far of the `paid` VND, so a repeated or out-of-order report takes nothing twice."""
+    return await _revoke_up_to(session, user_id=user_id, booking_id=booking_id,
+                               share=lambda earned: refunded_points(earned, refunded=refunded, paid=paid),
+                               why=f"{refunded:,} of {paid:,} VND refunded")
+
+
+async def _revoke_up_to(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID,
+                        share: Callable[[int], int], why: str) -> int:
+    """Revoke rows of a booking add up to `share(earned)` at least: only the part not taken yet is taken now
+    (a transaction lock per booking, so two refunds at once cannot both take the same part)."""
+    await _lock_booking(session, booking_id)
+    sums = dict((await session.exec(select(LoyaltyTransaction.type, func.sum(LoyaltyTransaction.points)).where(
+        LoyaltyTransaction.booking_id == booking_id,
+        col(LoyaltyTransaction.type).in_([LoyaltyType.EARN, LoyaltyType.REVOKE])).group_by(
+        LoyaltyTransaction.type))).all())
+    more = share(int(sums.get(LoyaltyType.EARN) or 0)) + int(sums.get(LoyaltyType.REVOKE) or 0)
+    if more <= 0:
         return 0
-    row = LoyaltyTransaction(user_id=user_id, booking_id=booking_id, points=-back, type=LoyaltyType.REVOKE,
-                             description=f"Booking {booking_id} refunded ({min(refund_percent, 100)}%)")
-    return back if await _record(session, row) else 0
+    session.add(LoyaltyTransaction(user_id=user_id, booking_id=booking_id, points=-more, type=LoyaltyType.REVOKE,
+                                   description=f"Booking {booking_id} {why}"))
+    await users_service.add_loyalty_points(session, user_id=user_id, points=-more)
+    return more
 
 
 async def redeem_for_voucher(session: AsyncSession, *, user_id: uuid.UUID, points: int,

@@ -1,8 +1,9 @@
 """Membership tiers and points expiry in SQL: the spend rows behind the tiers, the upgrade after a booking, the
 nightly review of one local day (tiers both ways, expiry), and a member's standing. The rules are in tiers.py.
 
-Net spend is the promotions service's own record (loyalty_spend), fed by booking.confirmed (+ what was paid)
-and booking.cancelled of a paid booking (- what was refunded), so it never reads the bookings schema. The
+Net spend is the promotions service's own record (loyalty_spend), fed by booking.confirmed (+ what was paid),
+booking.cancelled of a paid booking and payment.refunded (- all that is refunded of it), so it never reads the
+bookings schema. The
 profile's `membership_tier` (users service) is the tier everyone reads; only this module changes it.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, union
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -47,6 +49,24 @@ class Standing:
     net_spend: int
     progress: tiers.TierProgress
     expiring: list[tuple[date, int]]
+
+
+async def record_refund(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID, refunded: int,
+                        at: datetime) -> bool:
+    """A paid booking's money given back, as all that is refunded of it so far (`refunded`, at most what it
+    paid): its one Refunded row only grows, so a repeated, late or partial report changes nothing twice. Money
+    refunded of a booking that never counted as paid (a late payment sent back) is not spend. False: no change."""
+    paid = (await session.exec(select(LoyaltySpend.amount).where(
+        LoyaltySpend.booking_id == booking_id, LoyaltySpend.kind == SpendKind.PAID))).first()
+    if not paid or refunded <= 0:
+        return False
+    amount = -min(refunded, paid)
+    table = LoyaltySpend.__table__  # type: ignore[attr-defined]
+    stmt = insert(table).values(id=uuid.uuid4(), user_id=user_id, booking_id=booking_id, kind=SpendKind.REFUNDED,
+                                amount=amount, at=at).on_conflict_do_update(
+        index_elements=["booking_id", "kind"], set_={"amount": amount, "at": at},
+        where=table.c.amount > amount).returning(table.c.id)
+    return (await session.exec(stmt)).first() is not None  # type: ignore[call-overload]
 
 
 async def record_spend(session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID, kind: SpendKind,

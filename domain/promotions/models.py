@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import ARRAY, CheckConstraint, Integer, String, Time, UniqueConstraint, Uuid
+from sqlalchemy import ARRAY, CheckConstraint, Index, Integer, String, Time, UniqueConstraint, Uuid, text
 from sqlmodel import Field, SQLModel
 
 from domain.promotions.rules import VoucherLimits, VoucherScope, VoucherStatus, VoucherTerms, VoucherType
@@ -118,8 +118,10 @@ class LoyaltyType(StrEnum):
 
 class LoyaltyTransaction(SQLModel, table=True):
     __tablename__ = "loyalty_transaction"
-    # One Earn and one Revoke per booking: the ledger is idempotent on (booking, type).
-    __table_args__ = (UniqueConstraint("booking_id", "type"), {"schema": SCHEMA})
+    # One Earn, Redeem and Restore per booking: the ledger is idempotent on (booking, type). Revoke rows may be
+    # several (one per refund that takes a further share back); loyalty.revoke keeps their sum right.
+    __table_args__ = (Index("uq_loyalty_transaction_booking_type", "booking_id", "type", unique=True,
+                            postgresql_where=text("type <> 'Revoke'")), {"schema": SCHEMA})
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     user_id: uuid.UUID = Field(index=True)

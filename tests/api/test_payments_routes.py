@@ -3,7 +3,6 @@ counter payments and their refunds, the public methods list."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -16,6 +15,7 @@ from domain.showtimes.models import SeatStatus
 from infra.db import SessionMaker
 from tests.api.test_booking_flow import money_consistent, wait_for_booking
 from tests.api.test_bookings import lock
+from tests.api.test_loyalty_tiers import loyalty_page
 from tests.bookings_support import make_showtime, seat_ids, seats
 from tests.eventually import eventually
 from tests.payments_support import AMOUNT, act, open_payment, payments_of_booking, read, refunds_of
@@ -165,16 +165,41 @@ class TestAFullRefundEndsTheTicket:
         assert points.json()["loyaltyPoints"] == 0
         await money_consistent(sessionmaker, [hold["bookingId"]])
 
-    async def test_a_partial_refund_keeps_the_ticket(self, client: httpx.AsyncClient, people: dict[Role, Any],
-                                                     sessionmaker: SessionMaker) -> None:
-        hold = await held(client, sessionmaker, people[Role.CUSTOMER])
+    async def test_partial_refunds_keep_the_ticket_and_take_back_their_share_of_points_and_spend(
+            self, client: httpx.AsyncClient, people: dict[Role, Any], sessionmaker: SessionMaker) -> None:
+        customer, manager = people[Role.CUSTOMER], people[Role.MANAGER]
+        hold = await held(client, sessionmaker, customer)
         payment = (await counter(client, people[Role.STAFF], hold)).json()
+        paid = hold["totalAmount"]
+        earned = paid // 10_000  # a new member is Bronze: 1 point per 10,000 VND
+
+        async def standing(balance: int, net_spend: int) -> dict[str, Any]:
+            """The customer's page once it shows this balance and 12-month net spend (asserted)."""
+            page = await eventually(lambda: loyalty_page(client, customer),
+                                    lambda p: (p["balance"], p["netSpend12m"]) == (balance, net_spend))
+            assert (page["balance"], page["netSpend12m"]) == (balance, net_spend)
+            return page
+
+        async def refund(amount: int | None) -> None:
+            body = {"reason": "late start", "refundId": str(uuid.uuid4()), **({"amount": amount} if amount else {})}
+            response = await client.post(f"/api/payments/{payment['id']}/refund", headers=manager.headers, json=body)
+            assert response.status_code == 201, response.text
+
         await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CONFIRMED)
-        goodwill = await client.post(f"/api/payments/{payment['id']}/refund", headers=people[Role.MANAGER].headers,
-                                     json={"amount": 10_000, "reason": "late start", "refundId": str(uuid.uuid4())})
-        assert goodwill.status_code == 201, goodwill.text
-        await asyncio.sleep(2)  # the refund's event has been handled by now
+        await standing(earned, paid)
+        await refund(paid // 4)  # a goodwill quarter back at the payments desk
+        await standing(earned - earned // 4, paid * 3 // 4)
+        await refund(paid // 4)  # another quarter: half of the money back in all, half of the points
+        page = await standing(earned - earned // 2, paid // 2)
+        revokes = [e["points"] for e in page["items"] if e["type"] == "Revoke"]
+        assert sorted(revokes) == sorted([-(earned // 4), -(earned // 2 - earned // 4)])  # the second: only the rest
         assert (await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CONFIRMED)).qr_code
+
+        await refund(None)  # the rest: nothing of the payment is left, so the ticket is cancelled
+        await wait_for_booking(sessionmaker, hold["bookingId"], BookingStatus.CANCELLED)
+        page = await standing(0, 0)
+        assert sum(e["points"] for e in page["items"] if e["type"] == "Revoke") == -earned  # nothing taken twice
+        await money_consistent(sessionmaker, [hold["bookingId"]])
 
 
 class TestRefundRoles:
@@ -303,3 +328,4 @@ async def test_methods_are_public(client: httpx.AsyncClient) -> None:
     assert [(m["method"], m["online"], m["available"]) for m in response.json()] == [
         ("VNPay", True, True), ("MoMo", True, True), ("ZaloPay", True, True), ("Cash", False, True),
         ("Card", False, True)]
+

@@ -7,6 +7,7 @@ import pytest
 from domain.promotions.loyalty import (
     PointsOverCap,
     points_for,
+    refunded_points,
     restored_share,
     revoked_share,
     tender_value,
@@ -39,6 +40,16 @@ def test_a_cancellation_gives_back_the_refunded_share_rounded_down(spent: int, p
 def test_a_refund_takes_back_the_same_share_of_the_earned_points_rounded_down(earned: int, percent: int,
                                                                               taken: int) -> None:
     assert revoked_share(earned, percent) == taken
+
+
+@pytest.mark.parametrize(("earned", "refunded", "paid", "taken"), [
+    (18, 94_000, 188_000, 9),  # half the money back, half the points
+    (18, 50_000, 188_000, 4),  # 4.79 → 4: the points kept are never fewer than the money kept earns
+    (18, 188_000, 188_000, 18), (18, 250_000, 188_000, 18),  # never more than was earned
+    (18, 0, 188_000, 0), (0, 94_000, 188_000, 0), (18, 94_000, 0, 0)])
+def test_a_refund_of_any_amount_takes_back_the_share_of_the_payment_it_returns(earned: int, refunded: int,
+                                                                               paid: int, taken: int) -> None:
+    assert refunded_points(earned, refunded=refunded, paid=paid) == taken
 
 
 def test_earning_and_redeeming_rates() -> None:
