@@ -26,7 +26,8 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.bookings import flash_prices
+from api.showtime_cards import CARDS
+from domain.bookings import flash_prices, saga_summary
 from domain.bookings.schemas import BookingInput, CancellationInput, CancellationPlan, CancelRequest, HoldView
 from domain.contracts.queues import TaskQueue
 from domain.contracts.saga_states import SagaState
@@ -45,7 +46,7 @@ from infra.rate_limit import RateLimit
 from infra.settings import Settings
 from workflows.booking import BookingWorkflow
 from workflows.cancellation import CancellationWorkflow
-from workflows.search_attributes import BOOKING_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
+from workflows.search_attributes import BOOKING_ID, CINEMA_ID, SAGA_STATE, SHOWTIME_ID, USER_ID
 
 
 class SagaRefused(DomainError):
@@ -74,11 +75,13 @@ def _is_code(name: str | None) -> bool:
 
 
 def booking_search_attributes(*, booking_id: uuid.UUID, user_id: uuid.UUID, showtime_id: uuid.UUID,
-                              state: SagaState = SagaState.STARTED) -> TypedSearchAttributes:
-    """How operators find a booking's saga in the Temporal UI."""
+                              state: SagaState = SagaState.STARTED,
+                              cinema_id: uuid.UUID | None = None) -> TypedSearchAttributes:
+    """How operators find a booking's saga in the Temporal UI (PaymentMethod is added at checkout)."""
     return TypedSearchAttributes([
         SearchAttributePair(BOOKING_ID, str(booking_id)), SearchAttributePair(USER_ID, str(user_id)),
         SearchAttributePair(SHOWTIME_ID, str(showtime_id)), SearchAttributePair(SAGA_STATE, state.value),
+        *([SearchAttributePair(CINEMA_ID, str(cinema_id))] if cinema_id is not None else []),
     ])
 
 
@@ -122,6 +125,7 @@ async def cancel_booking(temporal: Client, *, booking_id: uuid.UUID, request: Ca
     start = WithStartWorkflowOperation(
         CancellationWorkflow.run, CancellationInput(booking_id=booking_id), id=cancellation_workflow_id(booking_id),
         task_queue=TaskQueue.BOOKINGS, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary=saga_summary.cancellation_summary(booking_id, request.reason),
         search_attributes=TypedSearchAttributes([SearchAttributePair(BOOKING_ID, str(booking_id)),
                                                  SearchAttributePair(SAGA_STATE, SagaState.STARTED.value)]))
     async with saga_errors():
@@ -179,9 +183,14 @@ async def hold_seats(temporal: Client, sessionmaker: SessionMaker, redis: Redis,
             seats, flash = await flash_prices.price_hold(
                 session, booking_id=booking.booking_id, user_id=booking.user_id, showtime_id=booking.showtime_id,
                 seats=seats, held_until=expires_at, now=now, accept_regular=accept_regular_price)
+            card = await CARDS.get(session, booking.showtime_id)
     hold = HoldView(booking_id=booking.booking_id, showtime_id=booking.showtime_id, seats=seats,
                     total_amount=sum(seat.price for seat in seats), expires_at=expires_at, state=SagaState.SEATS_LOCKED,
                     flash_sale=flash)
+    summary = saga_summary.hold_summary(card, seats, hold.total_amount)
+    details = saga_summary.hold_details(card, booking_id=booking.booking_id, user_id=booking.user_id, seats=seats,
+                                        total=hold.total_amount, held_until=expires_at,
+                                        flash_sale=f"{flash.tickets} × {flash.name}" if flash else None)
     try:
         async with saga_errors():
             await temporal.start_workflow(
@@ -189,9 +198,10 @@ async def hold_seats(temporal: Client, sessionmaker: SessionMaker, redis: Redis,
                 id=saga_id, task_queue=TaskQueue.BOOKINGS,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, rpc_timeout=ANSWER_WITHIN,
+                static_summary=summary, static_details=details,
                 search_attributes=booking_search_attributes(booking_id=booking.booking_id, user_id=booking.user_id,
                                                             showtime_id=booking.showtime_id,
-                                                            state=SagaState.SEATS_LOCKED))
+                                                            state=SagaState.SEATS_LOCKED, cinema_id=card.cinema_id))
     except WorkflowAlreadyStartedError as e:  # its saga ended between our look and our start
         await asyncio.shield(_give_back(sessionmaker, booking))
         raise HoldEnded(_ENDED, {"bookingId": str(booking.booking_id)}) from e

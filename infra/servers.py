@@ -20,7 +20,8 @@ from pathlib import Path
 from infra.processes import ManagedProcess, port_open, wait_until
 from infra.settings import EmbeddedPorts
 
-SEARCH_ATTRIBUTES = {"BookingId": "Keyword", "UserId": "Keyword", "ShowtimeId": "Keyword", "SagaState": "Keyword"}
+SEARCH_ATTRIBUTES = {"BookingId": "Keyword", "UserId": "Keyword", "ShowtimeId": "Keyword", "SagaState": "Keyword",
+                     "CinemaId": "Keyword", "PaymentMethod": "Keyword"}
 DATABASE_NAME = "cinema"
 POSTGRES_USER = "postgres"
 APP_USER = "cinema"  # the user in Settings.resolved_database_url

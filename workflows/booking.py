@@ -15,15 +15,16 @@ summary, and the SagaState search attribute tracks it in the Temporal UI.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
-from workflows.search_attributes import SAGA_STATE, refund_attributes
+from workflows.search_attributes import PAYMENT_METHOD, SAGA_STATE, refund_attributes
 
 with workflow.unsafe.imports_passed_through():
     from activities.bookings import BookingActivities
@@ -32,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.promotions import PromotionActivities
     from activities.showtimes import ShowtimeActivities
     from domain.bookings import payment_port as pay
+    from domain.bookings import saga_summary
     from domain.bookings.refunds import RefundInput
     from domain.bookings.saga import SagaStep, SagaView, StepStatus
     from domain.bookings.schemas import (
@@ -86,6 +88,8 @@ POINTS_PATCH = "points-tender"
 # A hold with flash tickets (claimed with the seats at the API edge): release_flash_sale compensates them, and
 # sell_flash_sale sells them before the booking is confirmed. Only such holds reach this patch.
 FLASH_SALE_PATCH = "flash-sales"
+# The PaymentMethod search attribute, set with BOOKING_CREATED at checkout (one visibility write, as before).
+PAYMENT_METHOD_PATCH = "payment-method-attribute"
 PASSING_STATES = frozenset({SagaState.VOUCHER_VALIDATED, SagaState.PAYMENT_PROCESSED, SagaState.POINTS_UPDATED,
                             SagaState.NOTIFICATIONS_SENT})
 
@@ -124,9 +128,10 @@ class BookingWorkflow:
             if self._hold is None:
                 return await self._undo("SEATS_NOT_HELD", end=SagaState.FAILED)
             try:
+                left = max(self._hold.expires_at - workflow.now(), timedelta(0))
                 await workflow.wait_condition(
                     lambda: self._released or self._aborted is not None or self._settlement is not None,
-                    timeout=max(self._hold.expires_at - workflow.now(), timedelta(0)))
+                    timeout=left, timeout_summary=saga_summary.hold_timer_summary(left.total_seconds()))
             except TimeoutError:
                 pass
             async with self._busy:  # let a checkout in progress finish its steps first
@@ -161,11 +166,13 @@ class BookingWorkflow:
             self._saga.on_failure("release_flash_sale", lambda: self._flash_activity(
                 PromotionActivities.release_flash_sale))
         self._hold, self._state = hold, SagaState.SEATS_LOCKED
+        self._show_progress()
 
     def _release_seats_on_failure(self, queue: str) -> None:
         release = ReleaseSeatsInput(booking_id=self._input.booking_id, showtime_id=self._input.showtime_id)
         self._saga.on_failure("release_seats", lambda: workflow.execute_activity_method(
-            ShowtimeActivities.release_seats, release, task_queue=queue, **DURABLE))
+            ShowtimeActivities.release_seats, release, task_queue=queue, summary=self._seats_summary("give back"),
+            **DURABLE))
 
     @workflow.update
     async def lock_seats(self, selection: SeatSelection) -> HoldView:
@@ -381,19 +388,23 @@ class BookingWorkflow:
                 seats=hold.seats, discount=discount, voucher_code=request.voucher_code,
                 payment_method=request.payment_method, expires_at=hold.expires_at, fnb_lines=fnb.lines,
                 points_amount=points), INTERACTIVE))
-        self._set_state(SagaState.BOOKING_CREATED)
+        method = [PAYMENT_METHOD.value_set(str(request.payment_method))] if workflow.patched(PAYMENT_METHOD_PATCH) \
+            else []
+        self._set_state(SagaState.BOOKING_CREATED, also=method)
         if free:
             return pay.PaymentStarted(payment_id=None, payment_url=None, status=pay.SettlementStatus.SUCCESS)
         self._saga.on_failure("cancel_payment", lambda: workflow.execute_activity(
             pay.CANCEL_PAYMENT, booking.booking_id, task_queue=booking.payment_queue, **DURABLE))
+        amount = hold.total_amount + fnb.amount - discount - points
         return await self._step("process_payment", "payments", workflow.execute_activity(
             pay.START_PAYMENT, pay.StartPaymentInput(
                 booking_id=booking.booking_id, user_id=booking.user_id,
-                amount=hold.total_amount + fnb.amount - discount - points, method=request.payment_method,
+                amount=amount, method=request.payment_method,
                 expires_at=hold.expires_at,
                 description=f"Cinema booking {booking.booking_id}", reference=request.reference,
                 recorded_by=None if request.payment_method.online else request.requester.user_id),
-            result_type=pay.PaymentStarted, task_queue=booking.payment_queue, **INTERACTIVE))
+            result_type=pay.PaymentStarted, task_queue=booking.payment_queue,
+            summary=f"charge {saga_summary.vnd(amount)} by {request.payment_method}", **INTERACTIVE))
 
     # Step 4 answer ----------------------------------------------------------------------------------
     @workflow.signal
@@ -467,6 +478,7 @@ class BookingWorkflow:
                                             payment_queue=booking.payment_queue),
             id=child_refund_id(refund_id, booking.booking_id), task_queue=TaskQueue.BOOKINGS,
             parent_close_policy=ParentClosePolicy.ABANDON,
+            static_summary=saga_summary.refund_summary(amount, self._outcome or "booking failed"),
             search_attributes=refund_attributes(booking.booking_id))
 
     async def _mail_confirmation(self) -> None:
@@ -506,12 +518,15 @@ class BookingWorkflow:
         """Run one saga step, keeping its record for the `status` query."""
         record = SagaStep(name=name, service=service, status=StepStatus.PENDING, timestamp=workflow.now())
         self._steps.append(record)
+        self._show_progress()
         try:
             result = await call
         except BaseException as e:
             record.status, record.error = StepStatus.FAILED, str(getattr(e, "cause", None) or e)
+            self._show_progress()
             raise
         record.status, record.timestamp = StepStatus.SUCCESS, workflow.now()
+        self._show_progress()
         return result
 
     async def _best_effort(self, name: str, service: str, call: Awaitable[object]) -> bool:
@@ -544,10 +559,22 @@ class BookingWorkflow:
             return workflow.execute_local_activity_method(activity, arg, **options)
         return workflow.execute_activity_method(activity, arg, task_queue=TaskQueue.BOOKINGS, **options)
 
-    def _set_state(self, state: SagaState) -> None:
+    def _set_state(self, state: SagaState, also: Sequence[SearchAttributeUpdate[Any]] = ()) -> None:
         """The `status` query shows every state; the SagaState search attribute leaves out the passing ones,
         which the next state replaces within the same step sequence (one visibility write less each)."""
         self._state = state
+        self._show_progress()
         if state in PASSING_STATES and workflow.patched(LEAN_STEPS_PATCH):
             return
-        workflow.upsert_search_attributes([SAGA_STATE.value_set(state.value)])
+        workflow.upsert_search_attributes([SAGA_STATE.value_set(state.value), *also])
+
+    def _show_progress(self) -> None:
+        """The workflow's current details in the Temporal UI: state, step, time the hold has left (no command:
+        it is read through the metadata query, so replays are unaffected)."""
+        step = self._steps[-1] if self._steps else None
+        workflow.set_current_details(saga_summary.current_details(
+            self._state.value, step=step.name if step else None, step_status=step.status.value if step else None,
+            held_until=self._hold.expires_at if self._hold else None, now=workflow.now()))
+
+    def _seats_summary(self, verb: str) -> str:
+        return f"{verb} {saga_summary.seat_labels(self._hold.seats)}" if self._hold else verb

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.bookings import BookingActivities
     from activities.notifications import NotificationActivities
     from activities.promotions import PromotionActivities
+    from domain.bookings import saga_summary
     from domain.bookings.refunds import RefundInput
     from domain.bookings.schemas import (
         CancelBookingInput,
@@ -75,6 +76,7 @@ class CancellationWorkflow:
                                                 payment_queue=input.payment_queue),
                 id=child_refund_id(refund_id, plan.booking_id), task_queue=TaskQueue.BOOKINGS,
                 parent_close_policy=ParentClosePolicy.ABANDON,
+                static_summary=saga_summary.refund_summary(plan.refund_amount, f"cancelled: {self._reason}"),
                 search_attributes=refund_attributes(plan.booking_id))
         # Earned points go back in the share of the refund (before the patch: all of them, whatever the share).
         revoked = plan.refund_percent if workflow.patched(CLAWBACK_PATCH) else 100

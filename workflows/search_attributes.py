@@ -13,6 +13,8 @@ BOOKING_ID = SearchAttributeKey.for_keyword("BookingId")
 USER_ID = SearchAttributeKey.for_keyword("UserId")
 SHOWTIME_ID = SearchAttributeKey.for_keyword("ShowtimeId")
 SAGA_STATE = SearchAttributeKey.for_keyword("SagaState")
+CINEMA_ID = SearchAttributeKey.for_keyword("CinemaId")  # set at the start of a booking saga
+PAYMENT_METHOD = SearchAttributeKey.for_keyword("PaymentMethod")  # set at its checkout
 
 
 def refund_attributes(booking_id: object) -> TypedSearchAttributes:

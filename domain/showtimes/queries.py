@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.cinemas import service as cinemas_service
 from domain.movies import service as movies_service
 from domain.shared.schemas import Page
+from domain.showtimes.errors import ShowtimeNotFound
 from domain.showtimes.lifecycle import local_day_bounds
 from domain.showtimes.models import SeatPricing, SeatStatus, SeatType, Showtime, ShowtimeStatus
 from domain.showtimes.pricing import PricingPolicy, Promotion, best_promotion, quote
@@ -99,6 +102,28 @@ async def _publics(
         )
         for s in showtimes
     ]
+
+
+@dataclass(frozen=True)
+class ShowtimeCard:
+    """What a person recognises a showtime by (the booking saga's summary in the Temporal UI)."""
+
+    showtime_id: uuid.UUID
+    movie_title: str
+    cinema_id: uuid.UUID
+    cinema_name: str
+    starts_at: datetime
+
+
+async def showtime_card(session: AsyncSession, *, showtime_id: uuid.UUID) -> ShowtimeCard:
+    """The film, cinema and start of a showtime (ShowtimeNotFound when there is none)."""
+    showtime = await ShowtimeRepository(session).get(showtime_id)
+    if showtime is None:
+        raise ShowtimeNotFound("No such showtime.")
+    movie = await movies_service.get_movie(session, movie_id=showtime.movie_id)
+    cinema = await cinemas_service.get_cinema(session, cinema_id=showtime.cinema_id)
+    return ShowtimeCard(showtime_id=showtime.id, movie_title=movie.title, cinema_id=cinema.id, cinema_name=cinema.name,
+                        starts_at=showtime.start_time)
 
 
 async def showtime_public(

@@ -11,7 +11,9 @@ patch), and one whose FreeItem voucher added a combo at 0 VND in a second reserv
 cancellation giving them back (`cancellation-restores-points`), and two holds with flash tickets (the
 `flash-sales` patch): one paid (sell_flash_sale before confirm_booking), one given up (release_flash_sale);
 a nightly loyalty review (LoyaltyReviewWorkflow, its first version), and a 50% cancellation taking back half
-the earned points (`cancellation-revokes-refunded-share`).
+the earned points (`cancellation-revokes-refunded-share`), and a paid saga started with its Temporal UI summary
+and details whose hold timer and payment step carry summaries and whose checkout set PaymentMethod (the
+`payment-method-attribute` patch).
 Add one whenever a workflow changes shape.
 """
 

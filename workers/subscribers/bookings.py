@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
+from domain.bookings import saga_summary
 from domain.bookings.models import BookingStatus
 from domain.bookings.payment_port import PaymentSettlement, SettlementStatus
 from domain.bookings.repository import BookingRepository
@@ -73,6 +74,7 @@ def refunded_tickets(temporal: Client) -> Subscription:
                 CancellationWorkflow.run, CancellationInput(booking_id=booking.id, request=request),
                 id=cancellation_workflow_id(booking.id), task_queue=TaskQueue.BOOKINGS,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                static_summary=saga_summary.cancellation_summary(booking.id, request.reason),
                 search_attributes=TypedSearchAttributes([SearchAttributePair(BOOKING_ID, str(booking.id)),
                                                          SearchAttributePair(SAGA_STATE, SagaState.STARTED.value)]))
 

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
+from domain.bookings import saga_summary
 from domain.bookings.refunds import RefundInput
 from domain.contracts.events import EventEnvelope, RefundRequested, Topic
 from domain.contracts.queues import TaskQueue
@@ -31,6 +32,7 @@ def refunds(temporal: Client, *, refund_poll: timedelta) -> Subscription:
                 id=refund_workflow_id(data.refund_id), task_queue=TaskQueue.BOOKINGS,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                static_summary=saga_summary.refund_summary(data.amount, data.reason),
                 search_attributes=refund_attributes(data.booking_id))
 
     return Subscription(group="payments.refunds", schema="payments", topics=(Topic.PAYMENT_REFUND_REQUESTED,),
