@@ -16,6 +16,8 @@ from api.deps import require_role
 from api.edge import BodyLimitMiddleware, SecurityHeadersMiddleware, ShapedCORSMiddleware
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.idempotency import IdempotencyMiddleware
+from api.metrics import MetricsMiddleware, RouteTemplateMiddleware
+from api.metrics import router as metrics_router
 from api.middleware import RequestIdMiddleware
 from api.nul_guard import NulGuardMiddleware
 from api.routes import (
@@ -90,18 +92,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
     )
-    app.add_middleware(NulGuardMiddleware)  # innermost: NUL in path/query/body is a 422, not a DB error
+    app.add_middleware(RouteTemplateMiddleware)  # innermost: where the router names the route, for the metrics
+    app.add_middleware(NulGuardMiddleware)  # NUL in path/query/body is a 422, not a DB error
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(CachedSeatMapMiddleware)  # before routing: a cached seat map is sent as stored
     app.add_middleware(BodyLimitMiddleware, webhook_max=settings.webhook_body_max_bytes,
                        json_max=settings.json_body_max_bytes, upload_max=settings.avatar_max_bytes)
     app.add_middleware(RequestIdMiddleware)  # ids cover replayed answers, cached maps and 413s too
+    app.add_middleware(MetricsMiddleware)  # counts those too, by route template
     app.add_middleware(SecurityHeadersMiddleware)  # nosniff, frame/referrer policy, CSP on pages, HSTS over TLS
     if origins := settings.cors_origin_list:  # outermost: a preflight is answered before anything else
         app.add_middleware(ShapedCORSMiddleware, allow_origins=origins, allow_credentials=True,
                            allow_methods=["*"], allow_headers=["*"], max_age=600)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics_router)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api")
     if settings.payments.sandbox_enabled(settings.env):  # the local gateway simulators

@@ -15,9 +15,11 @@ import uuid
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.metrics import name_route
 from infra.seat_map_events import SeatMapCache
 
 # The canonical form only: any other spelling of an id is left to the route's own validation.
+SEAT_MAP_ROUTE = "/api/showtimes/{id}/available-seats"  # its route template, for the metrics
 SEAT_MAP_PATH = re.compile(r"/api/showtimes/([0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})/available-seats")
 
 
@@ -43,6 +45,7 @@ class CachedSeatMapMiddleware:
             return False
         if body is None:
             return False
+        name_route(scope, SEAT_MAP_ROUTE)
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -139,7 +140,17 @@ def _mail_inbox(settings: Settings, servers: list[str]) -> str:
     return "[dim]external SMTP: mail is delivered for real[/]"
 
 
-def _ready_panel(settings: Settings, servers: list[str], seeded: list[Seeded]) -> Panel:
+WORKER_METRICS_PORT = 9464  # the first worker's metrics port when CINEMA_WORKER_METRICS_PORT is not set
+
+
+def worker_metrics_ports(settings: Settings, workers: int) -> list[int]:
+    """One Prometheus port per worker process `cinema up` starts, from CINEMA_WORKER_METRICS_PORT on."""
+    first = settings.worker_metrics_port or WORKER_METRICS_PORT
+    return list(range(first, first + workers))
+
+
+def _ready_panel(settings: Settings, servers: list[str], seeded: list[Seeded], *,
+                 metrics_ports: Sequence[int] = ()) -> Panel:
     home = settings.home.resolve()
     urls = Table.grid(padding=(0, 2))
     urls.add_column(style="bold")
@@ -149,6 +160,8 @@ def _ready_panel(settings: Settings, servers: list[str], seeded: list[Seeded]) -
     urls.add_row("API docs", f"{base}/docs")
     urls.add_row("Temporal UI", _temporal_ui(settings, servers))
     urls.add_row("Mail inbox", _mail_inbox(settings, servers))
+    urls.add_row("Metrics", "  ".join([f"{base}/metrics", *(f"http://{settings.worker_metrics_host}:{port}/metrics"
+                                                            for port in metrics_ports)]))
     urls.add_row("Logs", relative(home / "logs"))
     urls.add_row("Data", relative(home))
 
@@ -193,12 +206,13 @@ def up(
             with supervisor.step("Demo data"):
                 seeded = _seed(settings)
             env = service_env(settings)
-            procs = []
-            for n in range(1, workers + 1):
+            procs, metrics_ports = [], worker_metrics_ports(settings, workers)
+            for n, metrics_port in enumerate(metrics_ports, start=1):
                 name = "worker" if n == 1 else f"worker-{n}"  # logs/worker.log, logs/worker-2.log, …
                 title = "Worker (all task queues)" if workers == 1 else f"Worker {n} of {workers} (all task queues)"
                 with supervisor.step(title):
-                    procs.append(supervisor.spawn(name, python_module("workers.main"), env))
+                    procs.append(supervisor.spawn(name, python_module("workers.main"),
+                                                  {**env, "CINEMA_WORKER_METRICS_PORT": str(metrics_port)}))
             processes = "" if api_workers == 1 else f", {api_workers} processes"
             with supervisor.step(f"API on {api_url(settings)}{processes} (waiting for /health)"):
                 procs.append(supervisor.spawn("api", api_argv(settings, workers=api_workers), env))
@@ -213,7 +227,7 @@ def up(
             supervisor.stop()
             raise typer.Exit(130) from None
 
-        console.print(_ready_panel(settings, servers, seeded))
+        console.print(_ready_panel(settings, servers, seeded, metrics_ports=metrics_ports))
         died = supervisor.watch()
         if died is not None:
             console.print(f"[red]{died.name} exited with code {died.returncode}[/]; its log "

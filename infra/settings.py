@@ -146,6 +146,12 @@ class Settings(BaseSettings):
     orphan_seat_rule: bool = True
     # Signs QR ticket codes; like the JWT secret it must be set outside development.
     ticket_secret: SecretStr = SecretStr("dev-only-ticket-secret-0123456789abcdef")
+    # The bearer token a Prometheus scrape of GET /metrics sends; none: /metrics is open (development only).
+    metrics_token: SecretStr | None = None
+    # Where a worker process serves the Temporal SDK's Prometheus metrics and the sagas' own counters
+    # (none: not served). `cinema up` gives each worker process its own port.
+    worker_metrics_port: int | None = None
+    worker_metrics_host: str = "127.0.0.1"
     # Doors open this long before a showtime starts and close this long after.
     entry_opens_before: timedelta = timedelta(minutes=45)
     entry_closes_after: timedelta = timedelta(minutes=30)
@@ -168,7 +174,8 @@ class Settings(BaseSettings):
         if self.env in DEVELOPMENT_ENVS:
             return
         refusals = [f"CINEMA_{name.upper()} must be a strong secret outside development: {why}"
-                    for name, secret in (("jwt_secret", self.jwt_secret), ("ticket_secret", self.ticket_secret))
+                    for name, secret in (("jwt_secret", self.jwt_secret), ("ticket_secret", self.ticket_secret),
+                                         ("metrics_token", self.metrics_token or SecretStr("")))
                     if (why := weakness(secret.get_secret_value())) is not None]
         refusals += self.payments.production_refusals()
         if refusals:

@@ -31,7 +31,7 @@ from infra.processes import free_port, wait_until
 from infra.redis import create_redis
 from infra.servers import Stack, postgres_url, start_servers
 from infra.settings import EmbeddedPorts, EventSettings, FacebookSettings, GoogleSettings, Settings
-from infra.temporal import connect_temporal
+from infra.temporal import connect_temporal, metrics_runtime
 from tests.fake_idp import CLIENTS, fake_idp_app
 from tests.tcp_gate import TcpGate
 from workers.registry import QUEUES, WorkerDeps, build_worker, subscriptions
@@ -162,9 +162,16 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
+@pytest.fixture(scope="session")
+def worker_metrics_url() -> str:
+    """Where the tests' workers serve the SDK's Prometheus metrics (their client's runtime exports them)."""
+    return f"http://127.0.0.1:{free_port()}/metrics"
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def temporal(settings: Settings) -> Client:
-    return await connect_temporal(settings.resolved_temporal_address)
+async def temporal(settings: Settings, worker_metrics_url: str) -> Client:
+    port = int(worker_metrics_url.rsplit(":", 1)[1].split("/", 1)[0])
+    return await connect_temporal(settings.resolved_temporal_address, runtime=metrics_runtime(port))
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

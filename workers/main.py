@@ -13,7 +13,7 @@ from infra.events.runtime import EventRuntime
 from infra.logging import configure_logging
 from infra.redis import create_redis
 from infra.settings import Settings, get_settings
-from infra.temporal import connect_temporal
+from infra.temporal import connect_temporal, metrics_runtime
 from workers.registry import QUEUES, WorkerDeps, build_worker, subscriptions
 
 log = logging.getLogger("cinema.worker")
@@ -24,8 +24,15 @@ async def run(settings: Settings, queues: list[TaskQueue], *, events: bool = Tru
     redis = create_redis(settings.resolved_redis_url)
     deps = WorkerDeps(sessionmaker=make_sessionmaker(engine), redis=redis, settings=settings)
     # lazy: the relay and the consumers run (and wait) while Temporal is not reachable.
+    port, sdk_runtime = settings.worker_metrics_port, None
+    if port:
+        try:
+            sdk_runtime = metrics_runtime(port, settings.worker_metrics_host)
+        except Exception as error:  # noqa: BLE001 - a taken port costs the metrics, not the worker
+            log.warning("worker metrics not served on port %s: %s", port, error)
+            port = None
     client = await connect_temporal(settings.resolved_temporal_address, settings.temporal_namespace,
-                                    lazy=not queues)
+                                    lazy=not queues, runtime=sdk_runtime)
     workers = [build_worker(client, queue, deps) for queue in queues]
     runtime = EventRuntime(engine, deps.sessionmaker, redis, settings.events, subscriptions(client, deps)) \
         if events else None
@@ -33,7 +40,8 @@ async def run(settings: Settings, queues: list[TaskQueue], *, events: bool = Tru
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker serving %s%s", ", ".join(queues) or "no task queue", "; events on" if runtime else "")
+    log.info("worker serving %s%s%s", ", ".join(queues) or "no task queue", "; events on" if runtime else "",
+             f"; metrics at http://{settings.worker_metrics_host}:{port}/metrics" if port else "")
     try:
         if runtime:
             runtime.start()

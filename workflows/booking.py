@@ -98,6 +98,13 @@ def _refuse(code: str, message: str, status: int = 409) -> ApplicationError:
     return ApplicationError(message, {"status": status, "details": None}, type=code, non_retryable=True)
 
 
+def count_ended(outcome: str) -> None:
+    """Booking sagas ended, by outcome (CONFIRMED, HOLD_EXPIRED, PAYMENT_FAILED, …), on the worker's metrics
+    endpoint; the SDK counts nothing while a history replays."""
+    workflow.metric_meter().create_counter("cinema_bookings", "Booking sagas ended, by outcome").add(
+        1, {"outcome": outcome})
+
+
 @workflow.defn
 class BookingWorkflow:
     @workflow.init
@@ -465,6 +472,7 @@ class BookingWorkflow:
             self._set_state(SagaState.NOTIFICATIONS_SENT)
         self._outcome = "CONFIRMED"
         self._set_state(SagaState.COMPLETED)
+        count_ended(self._outcome)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return BookingOutcome(booking_id=booking.booking_id, state=self._state, outcome=self._outcome)
 
@@ -545,9 +553,12 @@ class BookingWorkflow:
         def done(name: str) -> None:
             self._steps.append(SagaStep(name=name, service="compensation", status=StepStatus.COMPENSATED,
                                         timestamp=workflow.now()))
+            workflow.metric_meter().create_counter(
+                "cinema_saga_compensations", "Compensation steps run by booking sagas").add(1, {"step": name})
 
         await self._saga.compensate(done)
         self._set_state(end)
+        count_ended(outcome)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return BookingOutcome(booking_id=self._input.booking_id, state=self._state, outcome=outcome)
 

@@ -58,6 +58,8 @@ class RefundWorkflow:
                     await self._tell_customer(input)
                 return RefundOutcome(refund_id=input.refund_id, status="Refunded", attempts=attempt)
             self._set(SagaState.REFUND_ESCALATED)
+            workflow.metric_meter().create_counter(
+                "cinema_refunds_escalated", "Refunds the gateway would not finish, waiting for a Manager").add(1)
             # A Manager looks at it (GET /api/bookings/refunds/stuck) and asks for another try.
             await workflow.wait_condition(lambda: self._retry)
             self._retry = False

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 
 from api.deps import PublicRoute, RedisDep, SettingsDep
+from api.metrics import SEAT_STREAMS
 from domain.shared.errors import TooManyRequests
 from infra import seat_map_events
 
@@ -52,6 +53,7 @@ async def seat_stream(showtime_id: Annotated[uuid.UUID, Path(alias="id")], reque
         raise TooManyStreams(settings.max_seat_streams_per_client)
 
     async def events() -> AsyncIterator[str]:
+        SEAT_STREAMS.inc()
         try:
             yield ": connected\n\n"
             async for change in seat_map_events.changes(redis, showtime_id):
@@ -61,6 +63,7 @@ async def seat_stream(showtime_id: Annotated[uuid.UUID, Path(alias="id")], reque
                     await redis.expire(key, STREAM_SLOT_TTL)
                 yield f"event: seats\ndata: {change}\n\n" if change else ": keep-alive\n\n"
         finally:
+            SEAT_STREAMS.dec()
             await redis.decr(key)
 
     return StreamingResponse(events(), media_type="text/event-stream",

@@ -24,7 +24,8 @@ from tests.payments_support import AMOUNT, open_payment, payment_row
 
 pytestmark = pytest.mark.usefixtures("worker")
 
-STRONG = {"jwt_secret": secrets.token_urlsafe(32), "ticket_secret": secrets.token_urlsafe(32)}
+STRONG = {"jwt_secret": secrets.token_urlsafe(32), "ticket_secret": secrets.token_urlsafe(32),
+          "metrics_token": secrets.token_urlsafe(32)}
 REAL_MOMO = {"endpoint": "https://payment.momo.vn", "partner_code": "MOMOCINEMA2024",
              "access_key": "a" + secrets.token_hex(8), "secret_key": secrets.token_urlsafe(24)}
 
@@ -45,6 +46,10 @@ class TestSecrets:
     def test_a_weak_jwt_or_ticket_secret_refuses_to_start(self, weak: str) -> None:
         assert "CINEMA_JWT_SECRET must be a strong secret" in refusal(**{**STRONG, "jwt_secret": weak})
         assert "CINEMA_TICKET_SECRET must be a strong secret" in refusal(**{**STRONG, "ticket_secret": weak})
+        assert "CINEMA_METRICS_TOKEN must be a strong secret" in refusal(**{**STRONG, "metrics_token": weak})
+
+    def test_metrics_need_a_token_outside_development(self) -> None:
+        assert "CINEMA_METRICS_TOKEN must be a strong secret" in refusal(**{**STRONG, "metrics_token": None})
 
     def test_random_secrets_are_strong(self) -> None:
         assert weakness(secrets.token_urlsafe(32)) is None and weakness(secrets.token_hex(32)) is None
