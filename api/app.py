@@ -22,6 +22,7 @@ from api.middleware import RequestIdMiddleware
 from api.nul_guard import NulGuardMiddleware
 from api.routes import (
     admin,
+    admin_sagas,
     auth,
     bookings,
     cinemas,
@@ -48,9 +49,9 @@ from infra.seat_map_events import SeatMapCache
 from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
 
-API_ROUTERS = [auth.router, users.router, admin.router, movies.router, cinemas.router, showtimes.router,
-               flash_sales.router, promotions.router, my_vouchers.router, bookings.router, seat_stream.router,
-               payments.router, fnb.router, time_promotions.router]
+API_ROUTERS = [auth.router, users.router, admin.router, admin_sagas.router, movies.router, cinemas.router,
+               showtimes.router, flash_sales.router, promotions.router, my_vouchers.router, bookings.router,
+               seat_stream.router, payments.router, fnb.router, time_promotions.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
