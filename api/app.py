@@ -43,6 +43,7 @@ from infra.db import create_engine, make_sessionmaker
 from infra.gateways.factory import build_gateways, payment_settings
 from infra.gateways.journal import MessageJournal
 from infra.gateways.registry import sandbox_router
+from infra.logging import configure_logging
 from infra.mail import Mailer
 from infra.redis import create_redis
 from infra.seat_map_events import SeatMapCache
@@ -56,6 +57,8 @@ API_ROUTERS = [auth.router, users.router, admin.router, admin_sagas.router, movi
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if settings.env != "test":  # the tests keep pytest's own log capture
+        configure_logging(settings.log_level, settings.log_format)
     media_dir = settings.resolved_media_dir
     media_dir.mkdir(parents=True, exist_ok=True)
 

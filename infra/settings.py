@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -152,6 +152,9 @@ class Settings(BaseSettings):
     # (none: not served). `cinema up` gives each worker process its own port.
     worker_metrics_port: int | None = None
     worker_metrics_host: str = "127.0.0.1"
+    # Log lines of the API and worker processes: JSON (infra/logging.py) or the old text lines.
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
     # Doors open this long before a showtime starts and close this long after.
     entry_opens_before: timedelta = timedelta(minutes=45)
     entry_closes_after: timedelta = timedelta(minutes=30)

@@ -6,6 +6,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from infra.request_ids import RequestIdInterceptor
+
 
 def metrics_runtime(port: int, host: str = "127.0.0.1") -> Runtime:
     """An SDK runtime that serves its metrics (workflows, activities, task queues, polls, and what the workflows
@@ -17,6 +19,7 @@ def metrics_runtime(port: int, host: str = "127.0.0.1") -> Runtime:
 async def connect_temporal(address: str, namespace: str = "default", *, lazy: bool = False,
                            runtime: Runtime | None = None) -> Client:
     """`lazy=True` connects on first use, so a caller can start while Temporal is still down; `runtime`: one with
-    its metrics exported (metrics_runtime), else the SDK's default."""
+    its metrics exported (metrics_runtime), else the SDK's default. The request id travels in a header
+    (infra/request_ids.py)."""
     return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter, lazy=lazy,
-                                runtime=runtime)
+                                runtime=runtime, interceptors=[RequestIdInterceptor()])

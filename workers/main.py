@@ -62,12 +62,13 @@ async def run(settings: Settings, queues: list[TaskQueue], *, events: bool = Tru
 def main(argv: list[str] | None = None) -> None:
     """`python -m workers.main [QUEUE ...] [--no-events | --events-only]`: the named task queues (default: all)
     and the event relay and consumers (infra/events/)."""
-    configure_logging()
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
     args = list(argv if argv is not None else sys.argv[1:])
     events_only, no_events = "--events-only" in args, "--no-events" in args
     names = [a for a in args if not a.startswith("--")]
     queues = [] if events_only else [TaskQueue(name) for name in names] if names else list(QUEUES)
-    asyncio.run(run(get_settings(), queues, events=not no_events))
+    asyncio.run(run(settings, queues, events=not no_events))
 
 
 if __name__ == "__main__":
