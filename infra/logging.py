@@ -76,3 +76,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # uvicorn's own lines go the same way; its access log stays as the server options left it (off: a line per
+    # request costs about as much as a small route, cinema/supervisor.py API_SERVER_OPTIONS).
+    for name in ("uvicorn", "uvicorn.error"):
+        server_log = logging.getLogger(name)
+        server_log.handlers[:] = []
+        server_log.propagate = True
