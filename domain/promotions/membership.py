@@ -3,8 +3,8 @@ nightly review of one local day (tiers both ways, expiry), and a member's standi
 
 Net spend is the promotions service's own record (loyalty_spend), fed by booking.confirmed (+ what was paid),
 booking.cancelled of a paid booking and payment.refunded (- all that is refunded of it), so it never reads the
-bookings schema. The
-profile's `membership_tier` (users service) is the tier everyone reads; only this module changes it.
+bookings schema. The profile's `membership_tier` (users service) is the tier everyone reads; only this module
+changes it.
 """
 
 from __future__ import annotations
