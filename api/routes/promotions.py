@@ -68,6 +68,9 @@ async def validate_voucher(body: ValidateVoucherRequest, user: CurrentUser, sess
                     "behind them, newest first")
 async def loyalty_points(user: CurrentUser, session: SessionDep, settings: SettingsDep,
                          page: Annotated[PageParams, Query()]) -> LoyaltyPage:
+    # One snapshot for the balance, the spend and the ledger: a refund committing between two reads must not show
+    # its points taken but its spend not yet (a read-only REPEATABLE READ transaction never fails to commit).
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     policy = settings.loyalty.policy()
     summary = await users_service.loyalty(session, user_id=user.user_id)
     standing = await membership.standing(session, user_id=user.user_id, tier=summary.membership_tier,
